@@ -1,0 +1,21 @@
+from setuptools import find_packages, setup
+
+from xnet_helpdesk import __version__
+
+setup(
+	name="xnet_helpdesk",
+	version=__version__,
+	description="Incident desk for a network of IT service centers, on Frappe v15",
+	author="XNet",
+	author_email="support@xnet.kz",
+	packages=find_packages(exclude=("tests", "tests.*", "benchmarks")),
+	zip_safe=False,
+	include_package_data=True,
+	python_requires=">=3.10,<3.13",
+	install_requires=[
+		# frappe itself is provided by the bench
+		"ldap3~=2.9",
+		"requests>=2.31",
+	],
+	extras_require={"test": ["pytest>=8"]},
+)

@@ -1,0 +1,81 @@
+"""Test harness.
+
+Pure tests (tests/unit/) need nothing. Site tests (tests/site/ and the doctype folders) need a Frappe v15
+bench: the harness finds it at $XNET_BENCH (default /home/frappe/frappe-bench), points the bench's
+apps/xnet_helpdesk at *this* checkout, creates or refreshes a dedicated test site ($XNET_TEST_SITE,
+default xnet-test.localhost) and connects to it. Without a bench the site tests are skipped, with one
+line saying why.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+if str(CHECKOUT) not in sys.path:
+	sys.path.insert(0, str(CHECKOUT))
+
+from tests.harness import bench as bench_harness  # noqa: E402
+
+SITE_TEST_DIRS = ("tests/site/", "xnet_helpdesk/xnet_helpdesk/doctype/")
+
+
+def _is_site_test(item) -> bool:
+	path = Path(str(item.fspath)).resolve().relative_to(CHECKOUT).as_posix()
+	return path.startswith(SITE_TEST_DIRS)
+
+
+def pytest_collection_modifyitems(config, items):
+	reason = bench_harness.unavailable_reason()
+	for item in items:
+		if _is_site_test(item):
+			item.add_marker(pytest.mark.site)
+			if reason:
+				item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_report_header(config):
+	reason = bench_harness.unavailable_reason()
+	if reason:
+		return f"xnet_helpdesk site tests: SKIPPED — {reason}"
+	return f"xnet_helpdesk site tests: bench {bench_harness.bench_path()}, site {bench_harness.site_name()}"
+
+
+def pytest_terminal_summary(terminalreporter):
+	site_items = [
+		r
+		for key in ("passed", "failed", "error", "skipped")
+		for r in terminalreporter.stats.get(key, [])
+		if getattr(r, "when", "call") == "call" and "site" in getattr(r, "keywords", {})
+	]
+	ran = sum(1 for r in site_items if r.outcome in ("passed", "failed"))
+	skipped = sum(1 for r in site_items if r.outcome == "skipped")
+	terminalreporter.write_line(f"xnet_helpdesk: {ran} site tests ran, {skipped} site tests skipped")
+
+
+@pytest.fixture(scope="session")
+def site():
+	"""A connected Frappe site with this checkout's app installed and migrated."""
+	return bench_harness.connect()
+
+
+@pytest.fixture(autouse=True)
+def _site_isolation(request):
+	"""Each site test runs in its own transaction, rolled back afterwards, as Administrator."""
+	if "site" not in request.keywords or bench_harness.unavailable_reason():
+		yield
+		return
+	request.getfixturevalue("site")
+	import frappe
+
+	from xnet_helpdesk.permissions.scope import clear_scope_cache
+
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	clear_scope_cache()
+	yield
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	clear_scope_cache()

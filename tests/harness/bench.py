@@ -1,0 +1,144 @@
+"""Finds the Frappe bench, installs this checkout into it and connects to the test site."""
+
+import functools
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+APP = "xnet_helpdesk"
+
+
+def bench_path() -> Path:
+	return Path(os.environ.get("XNET_BENCH", "/home/frappe/frappe-bench"))
+
+
+def site_name() -> str:
+	return os.environ.get("XNET_TEST_SITE", "xnet-test.localhost")
+
+
+def bench_python() -> Path:
+	return bench_path() / "env" / "bin" / "python"
+
+
+@functools.cache
+def unavailable_reason() -> str | None:
+	bench = bench_path()
+	if not (bench / "apps" / "frappe" / "frappe" / "__init__.py").exists():
+		return f"no Frappe bench at {bench} (set XNET_BENCH to use another)"
+	try:
+		import frappe  # noqa: F401
+	except ImportError:
+		return f"frappe is not importable: run the tests with the bench's python ({bench_python()} -m pytest)"
+	return None
+
+
+def run_frappe(*args: str, timeout: int = 900) -> str:
+	"""`bench <args>` without the bench CLI (which refuses root): frappe's own command entry point."""
+	result = subprocess.run(
+		[str(bench_python()), "-m", "frappe.utils.bench_helper", "frappe", *args],
+		cwd=bench_path() / "sites",
+		capture_output=True,
+		text=True,
+		timeout=timeout,
+	)
+	if result.returncode != 0:
+		raise RuntimeError(f"bench {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+	return result.stdout
+
+
+def link_checkout() -> None:
+	"""apps/xnet_helpdesk must be this checkout, importable from the bench's python."""
+	target = bench_path() / "apps" / APP
+	if target.is_symlink() or not target.exists():
+		if not (target.is_symlink() and target.resolve() == CHECKOUT):
+			if target.is_symlink():
+				target.unlink()
+			target.symlink_to(CHECKOUT, target_is_directory=True)
+	elif target.resolve() != CHECKOUT:
+		raise RuntimeError(
+			f"{target} is a directory of its own, not this checkout ({CHECKOUT}); move it away to test the checkout"
+		)
+	probe = subprocess.run(
+		[str(bench_python()), "-c", "import xnet_helpdesk, ldap3; print(xnet_helpdesk.__file__)"],
+		capture_output=True,
+		text=True,
+		cwd="/",
+	)
+	if probe.returncode != 0 or not Path(probe.stdout.strip()).resolve().is_relative_to(CHECKOUT):
+		subprocess.run(
+			[str(bench_python()), "-m", "pip", "install", "--quiet", "--no-build-isolation", "-e", str(target)],
+			check=True,
+		)
+	apps_txt = bench_path() / "sites" / "apps.txt"
+	apps = apps_txt.read_text().split()
+	if APP not in apps:
+		apps_txt.write_text("\n".join([*apps, APP]) + "\n")
+
+
+def code_fingerprint() -> str:
+	"""What a migrate depends on: doctype/workspace JSON, hooks, patches and the setup code."""
+	digest = hashlib.sha256()
+	app_dir = CHECKOUT / APP
+	for path in sorted(app_dir.rglob("*")):
+		if path.suffix in (".json", ".txt", ".csv") or path.name == "hooks.py" or "setup" in path.parts:
+			if path.is_file() and "__pycache__" not in path.parts:
+				digest.update(path.relative_to(app_dir).as_posix().encode())
+				digest.update(path.read_bytes())
+	return digest.hexdigest()
+
+
+def db_root_credentials() -> tuple[str, str]:
+	return (
+		os.environ.get("XNET_DB_ROOT_USER", "frappe_admin"),
+		os.environ.get("XNET_DB_ROOT_PASSWORD", "frappe_admin"),
+	)
+
+
+def site_config_path(site: str) -> Path:
+	return bench_path() / "sites" / site / "site_config.json"
+
+
+def ensure_site(site: str) -> None:
+	config = site_config_path(site)
+	if not config.exists():
+		user, password = db_root_credentials()
+		run_frappe(
+			"new-site",
+			site,
+			"--db-root-username",
+			user,
+			"--db-root-password",
+			password,
+			"--admin-password",
+			"admin",
+			"--install-app",
+			APP,
+		)
+		run_frappe("--site", site, "set-config", "allow_tests", "true")
+		run_frappe("--site", site, "set-config", "mute_emails", "1")
+	installed = run_frappe("--site", site, "list-apps", "--format", "json")
+	if APP not in installed:
+		run_frappe("--site", site, "install-app", APP)
+	fingerprint = code_fingerprint()
+	if json.loads(config.read_text()).get("xnet_code_fingerprint") != fingerprint:
+		run_frappe("--site", site, "migrate", "--skip-search-index")
+		run_frappe("--site", site, "set-config", "xnet_code_fingerprint", fingerprint)
+
+
+@functools.cache
+def connect():
+	link_checkout()
+	site = site_name()
+	ensure_site(site)
+	import frappe
+
+	# frappe writes its logs relative to the sites folder, as under `bench`
+	os.chdir(bench_path() / "sites")
+	frappe.init(site=site, sites_path=str(bench_path() / "sites"))
+	frappe.connect()
+	frappe.set_user("Administrator")
+	return site

@@ -1,0 +1,140 @@
+"""A small committed world for site tests: two cities, their companies, staff of every role and clients.
+
+Created once per test site (idempotent); tests change it only inside their rolled-back transaction.
+"""
+
+import functools
+
+import frappe
+
+PASSWORD = "Xnet-test-pass-2026"
+
+CENTERS = {
+	"TEST Karaganda": {"city": "Караганда", "latitude": 49.806406, "longitude": 73.085485},
+	"TEST Almaty": {"city": "Алматы", "latitude": 43.238949, "longitude": 76.889709},
+}
+COMPANIES = {
+	"TEST KarMet": "TEST Karaganda",
+	"TEST KarBank": "TEST Karaganda",
+	"TEST AlmaTrade": "TEST Almaty",
+}
+# user key -> (roles, service center for staff / company for clients, extra)
+STAFF = {
+	"operator": (["Helpdesk Operator"], None),
+	"manager": (["Helpdesk Manager"], None),
+	"kar_engineer": (["Helpdesk Engineer"], "TEST Karaganda"),
+	"kar_engineer2": (["Helpdesk Engineer"], "TEST Karaganda"),
+	"alm_engineer": (["Helpdesk Engineer"], "TEST Almaty"),
+	"kar_center_manager": (["Service Center Manager"], "TEST Karaganda"),
+	"alm_center_manager": (["Service Center Manager"], "TEST Almaty"),
+}
+CLIENTS = {
+	# key -> (company, company representative?)
+	"karmet_client": ("TEST KarMet", False),
+	"karmet_client2": ("TEST KarMet", False),
+	"karmet_rep": ("TEST KarMet", True),
+	"karbank_client": ("TEST KarBank", False),
+	"almatrade_client": ("TEST AlmaTrade", False),
+}
+
+
+def email(key: str) -> str:
+	return f"{key.replace('_', '.')}@test.xnet.kz"
+
+
+def ensure_user(key: str, roles: list[str], user_type: str = "System User") -> str:
+	address = email(key)
+	if not frappe.db.exists("User", address):
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": address,
+				"first_name": key.replace("_", " ").title(),
+				"send_welcome_email": 0,
+				"user_type": user_type,
+				"new_password": PASSWORD,
+				"language": "ru",
+			}
+		)
+		user.flags.no_welcome_mail = True
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", address)
+	missing = [r for r in roles if r not in frappe.get_roles(address)]
+	if missing:
+		user.add_roles(*missing)
+	return address
+
+
+@functools.cache
+def build() -> dict:
+	"""Return names of everything in the world, creating what is missing (and committing it)."""
+	for name, values in CENTERS.items():
+		if not frappe.db.exists("Service Center", name):
+			frappe.get_doc(
+				{
+					"doctype": "Service Center",
+					"center_name": name,
+					"time_zone": "Asia/Almaty",
+					**values,
+					"working_hours": [
+						{"weekday": d, "start_time": "09:00", "end_time": "18:00"}
+						for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+					],
+				}
+			).insert()
+	for name, center in COMPANIES.items():
+		if not frappe.db.exists("Client Company", name):
+			domain = name.split()[-1].lower() + ".test"
+			frappe.get_doc(
+				{
+					"doctype": "Client Company",
+					"company_name": name,
+					"service_center": center,
+					"email_domains": [{"domain": domain}],
+				}
+			).insert()
+	if not frappe.db.exists("Incident Category", "TEST Hardware"):
+		frappe.get_doc({"doctype": "Incident Category", "category_name": "TEST Hardware"}).insert()
+	users = {}
+	for key, (roles, center) in STAFF.items():
+		users[key] = ensure_user(key, roles)
+		if "engineer" in key and not frappe.db.exists("Support Engineer", users[key]):
+			frappe.get_doc(
+				{"doctype": "Support Engineer", "user": users[key], "service_center": center, "capacity": 5}
+			).insert()
+		if "center_manager" in key:
+			frappe.db.set_value("Service Center", center, "manager", users[key])
+	contacts = {}
+	for key, (company, representative) in CLIENTS.items():
+		users[key] = ensure_user(key, ["Helpdesk Client"], user_type="Website User")
+		contact_name = frappe.db.get_value("Contact", {"user": users[key]})
+		if not contact_name:
+			contact = frappe.get_doc(
+				{
+					"doctype": "Contact",
+					"first_name": key.replace("_", " ").title(),
+					"user": users[key],
+					"is_company_representative": int(representative),
+					"email_ids": [{"email_id": users[key], "is_primary": 1}],
+					"phone_nos": [{"phone": "+7701" + str(abs(hash(key)) % 10**7).zfill(7), "is_primary_mobile_no": 1}],
+					"links": [{"link_doctype": "Client Company", "link_name": company}],
+				}
+			).insert(ignore_permissions=True)
+			contact_name = contact.name
+		contacts[key] = contact_name
+	frappe.db.commit()
+	return {"users": users, "contacts": contacts, "centers": list(CENTERS), "companies": dict(COMPANIES)}
+
+
+def make_incident(world: dict, client_key: str = "karmet_client", **values):
+	"""A Registered incident of a known client, inserted as Administrator (not committed)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Incident",
+			"subject": values.pop("subject", "Не печатает принтер"),
+			"contact": world["contacts"][client_key],
+			"channel": "Phone",
+			**values,
+		}
+	)
+	return doc.insert()

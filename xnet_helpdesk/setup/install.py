@@ -1,0 +1,121 @@
+"""Records the app needs on a site. Every step is idempotent and never overwrites what an admin changed:
+it creates what is missing. That is why the workflow and roles are not fixtures (a fixture is re-imported
+on every migrate and would undo an admin's edits)."""
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from xnet_helpdesk.setup import workflow_definition as wf
+
+ROLES = {
+	"Helpdesk Operator": {"desk_access": 1},
+	"Helpdesk Engineer": {"desk_access": 1},
+	"Service Center Manager": {"desk_access": 1},
+	"Helpdesk Manager": {"desk_access": 1},
+	"Helpdesk Client": {"desk_access": 0},
+}
+
+CUSTOM_FIELDS = {
+	"Contact": [
+		{
+			"fieldname": "is_company_representative",
+			"fieldtype": "Check",
+			"label": "Company Representative",
+			"insert_after": "is_primary_contact",
+			"description": "Sees all incidents of the company on the portal",
+		},
+		{
+			"fieldname": "preferred_language",
+			"fieldtype": "Link",
+			"options": "Language",
+			"label": "Preferred Language",
+			"insert_after": "is_company_representative",
+			"description": "Language of the e-mails we send; Russian when empty",
+		},
+	]
+}
+
+LANGUAGES = {"kk": "Қазақ тілі"}
+
+
+def before_install():
+	create_roles()
+
+
+def after_install():
+	ensure_setup()
+
+
+def ensure_setup():
+	"""Also run as a patch on migrate, so sites installed by an older version get what is new."""
+	create_roles()
+	create_languages()
+	create_custom_fields(CUSTOM_FIELDS, update=True)
+	create_workflow()
+	frappe.clear_cache(doctype="Incident")
+
+
+def create_roles():
+	for role_name, properties in ROLES.items():
+		if not frappe.db.exists("Role", role_name):
+			frappe.get_doc({"doctype": "Role", "role_name": role_name, **properties}).insert(ignore_permissions=True)
+
+
+def create_languages():
+	for code, name in LANGUAGES.items():
+		if not frappe.db.exists("Language", code):
+			frappe.get_doc(
+				{"doctype": "Language", "language_code": code, "language_name": name, "enabled": 1}
+			).insert(ignore_permissions=True)
+
+
+def create_workflow():
+	if frappe.db.exists("Workflow", wf.WORKFLOW_NAME):
+		return
+	for state, style, _roles in wf.STATES:
+		if not frappe.db.exists("Workflow State", state):
+			frappe.get_doc({"doctype": "Workflow State", "workflow_state_name": state, "style": style}).insert(
+				ignore_permissions=True
+			)
+	for action in wf.ACTIONS:
+		if not frappe.db.exists("Workflow Action Master", action):
+			frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": action}).insert(
+				ignore_permissions=True
+			)
+	workflow = frappe.new_doc("Workflow")
+	workflow.update(
+		{
+			"workflow_name": wf.WORKFLOW_NAME,
+			"document_type": "Incident",
+			"workflow_state_field": "workflow_state",
+			"is_active": 1,
+			"send_email_alert": 0,
+			"override_status": 1,
+		}
+	)
+	for state, _style, roles in wf.STATES:
+		for role in roles:
+			workflow.append(
+				"states",
+				{
+					"state": state,
+					"doc_status": "0",
+					"allow_edit": role,
+					"update_field": "status",
+					"update_value": state,
+				},
+			)
+	for state, action, next_state, roles, condition in wf.TRANSITIONS:
+		for role in roles:
+			workflow.append(
+				"transitions",
+				{
+					"state": state,
+					"action": action,
+					"next_state": next_state,
+					"allowed": role,
+					"allow_self_approval": 1,
+					"condition": condition,
+				},
+			)
+	workflow.insert(ignore_permissions=True)

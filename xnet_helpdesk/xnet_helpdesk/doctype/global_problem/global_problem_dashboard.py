@@ -1,0 +1,8 @@
+from frappe import _
+
+
+def get_data():
+	return {
+		"fieldname": "global_problem",
+		"transactions": [{"label": _("Incidents"), "items": ["Incident"]}],
+	}

@@ -1,0 +1,200 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import now_datetime, strip_html
+
+from xnet_helpdesk.incident_flow import lifecycle
+from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
+from xnet_helpdesk.incident_flow.workflow_map import status_for_state
+
+# fields a closed or cancelled incident keeps as they are
+FROZEN_WHEN_FINAL = (
+	"subject",
+	"description",
+	"channel",
+	"priority",
+	"category",
+	"client_company",
+	"contact",
+	"contact_phone",
+	"contact_email",
+	"service_center",
+	"engineer",
+	"global_problem",
+	"resolution_details",
+)
+
+
+class Incident(Document):
+	def validate(self):
+		self.protect_server_fields()
+		self.fill_from_contact()
+		self.validate_contact_details()
+		self.validate_client_company()
+		self.set_service_center()
+		self.validate_engineer()
+		self.link_global_problem()
+		self.sync_status_from_workflow()
+		self.enforce_lifecycle()
+
+	def protect_server_fields(self):
+		"""Timestamps and counters are the server's: whatever a client sends for them is ignored."""
+		before = self.get_doc_before_save()
+		for fieldname in lifecycle.SERVER_FIELDS:
+			self.set(fieldname, before.get(fieldname) if before else None)
+		if not self.reopen_count:
+			self.reopen_count = 0
+
+	def fill_from_contact(self):
+		if not self.contact:
+			return
+		contact = frappe.db.get_value(
+			"Contact",
+			self.contact,
+			["full_name", "email_id", "mobile_no", "phone", "status"],
+			as_dict=True,
+		)
+		if not contact:
+			frappe.throw(_("Contact {0} does not exist").format(frappe.bold(self.contact)), frappe.LinkValidationError)
+		self.contact_name = self.contact_name or contact.full_name
+		self.contact_email = self.contact_email or contact.email_id
+		self.contact_phone = self.contact_phone or contact.mobile_no or contact.phone
+		company = contact_company(self.contact)
+		if company and not self.client_company:
+			self.client_company = company
+		elif company and self.client_company != company:
+			frappe.throw(
+				_("Contact {0} works for {1}, not for {2}").format(
+					frappe.bold(contact.full_name or self.contact), frappe.bold(company), frappe.bold(self.client_company)
+				)
+			)
+
+	def validate_contact_details(self):
+		"""A caller we do not know leaves both a phone number and an e-mail address."""
+		if not self.contact:
+			missing = [
+				_(self.meta.get_label(f)) for f in ("contact_name", "contact_phone", "contact_email") if not self.get(f)
+			]
+			if missing:
+				frappe.throw(
+					_("The caller is not a known contact: fill in {0}").format(", ".join(missing)),
+					frappe.MandatoryError,
+					title=_("Contact details missing"),
+				)
+		if self.contact_phone:
+			try:
+				self.contact_phone = normalize_phone(self.contact_phone)
+			except InvalidPhone:
+				frappe.throw(
+					_("{0} is not a valid phone number").format(frappe.bold(self.contact_phone)),
+					frappe.ValidationError,
+					title=_("Invalid phone"),
+				)
+		if self.contact_email:
+			email = normalize_email(self.contact_email)
+			if not email:
+				frappe.throw(
+					_("{0} is not a valid e-mail address").format(frappe.bold(self.contact_email)),
+					frappe.InvalidEmailAddressError,
+					title=_("Invalid e-mail"),
+				)
+			self.contact_email = email
+
+	def validate_client_company(self):
+		if not self.client_company or not (self.is_new() or self.has_value_changed("client_company")):
+			return
+		if not frappe.db.get_value("Client Company", self.client_company, "is_active"):
+			frappe.throw(_("Client company {0} is not active").format(frappe.bold(self.client_company)))
+
+	def set_service_center(self):
+		if not self.service_center and self.client_company:
+			self.service_center = frappe.db.get_value("Client Company", self.client_company, "service_center")
+		if not self.service_center:
+			self.service_center = frappe.db.get_value(
+				"Support Engineer", {"user": frappe.session.user, "is_active": 1}, "service_center"
+			)
+		if not self.service_center:
+			self.service_center = frappe.db.get_single_value("Helpdesk Settings", "default_service_center")
+		if not self.service_center:
+			frappe.throw(
+				_("Choose the service center that handles this incident"),
+				frappe.MandatoryError,
+				title=_("Service center missing"),
+			)
+
+	def validate_engineer(self):
+		if not self.engineer or not self.has_value_changed("engineer"):
+			return
+		engineer = frappe.db.get_value("Support Engineer", self.engineer, ["is_active", "full_name"], as_dict=True)
+		if not engineer or not engineer.is_active:
+			frappe.throw(_("Engineer {0} is not active").format(frappe.bold(self.engineer)))
+
+	def link_global_problem(self):
+		if not self.global_problem:
+			self.planned_resolution_time = None
+			return
+		problem = frappe.db.get_value(
+			"Global Problem", self.global_problem, ["status", "planned_resolution_time"], as_dict=True
+		)
+		if self.has_value_changed("global_problem") and (not problem or problem.status != "Active"):
+			frappe.throw(
+				_("Global problem {0} is not active").format(frappe.bold(self.global_problem)),
+				title=_("Global problem"),
+			)
+		self.planned_resolution_time = problem.planned_resolution_time if problem else None
+
+	def sync_status_from_workflow(self):
+		"""The admin-editable workflow state drives the canonical status the rest of the app reads."""
+		if self.workflow_state:
+			self.status = status_for_state(self.workflow_state, fallback=self.status)
+
+	def enforce_lifecycle(self):
+		before = self.get_doc_before_save()
+		old_status = before.status if before else None
+		if old_status is None and self.status != lifecycle.REGISTERED:
+			frappe.throw(
+				_("A new incident starts as {0}").format(frappe.bold(_(lifecycle.REGISTERED))),
+				frappe.ValidationError,
+			)
+		if old_status in lifecycle.FINAL_STATUSES:
+			changed = [f for f in FROZEN_WHEN_FINAL if before.get(f) != self.get(f)]
+			if changed:
+				frappe.throw(
+					_("Incident is {0}: {1} can no longer be changed").format(
+						_(old_status), ", ".join(_(self.meta.get_label(f)) for f in changed)
+					)
+				)
+		violations = lifecycle.check_transition(
+			old_status,
+			self.status,
+			has_engineer=bool(self.engineer),
+			has_resolution=bool(strip_html(self.resolution_details or "").strip()),
+			reopen_reason_given=bool((self.last_reopen_reason or "").strip()) and self.has_value_changed("last_reopen_reason"),
+			cancellation_reason_given=bool((self.cancellation_reason or "").strip()),
+		)
+		if violations:
+			frappe.throw(
+				"<br>".join(_(v.message).format(*[_(a) for a in v.args]) for v in violations),
+				frappe.ValidationError,
+				title=_("Cannot change the status"),
+			)
+		now = now_datetime()
+		current = {f: self.get(f) for f in lifecycle.SERVER_FIELDS}
+		for fieldname, value in lifecycle.stamps_for(old_status, self.status, current).items():
+			self.set(fieldname, now if value is True else value)
+		if old_status != self.status and self.status == lifecycle.REOPENED:
+			self.reopen_count = (self.reopen_count or 0) + 1
+
+
+def contact_company(contact: str) -> str | None:
+	link = frappe.qb.DocType("Dynamic Link")
+	rows = (
+		frappe.qb.from_(link)
+		.select(link.link_name)
+		.where(link.parenttype == "Contact")
+		.where(link.parent == contact)
+		.where(link.link_doctype == "Client Company")
+		.limit(1)
+		.run()
+	)
+	return rows[0][0] if rows else None

@@ -41,6 +41,7 @@ SERVER_FIELDS = (
 	"reopened_on",
 	"cancelled_on",
 	"reopen_count",
+	"last_reopen_reason",
 )
 
 

@@ -32,3 +32,15 @@ def status_for_state(state: str, fallback: str | None = None) -> str | None:
 def states_for_status(status: str) -> list[str]:
 	"""The workflow states that mean a given status (an admin may have several, or renamed it)."""
 	return [state for state, mapped in state_status_map().items() if mapped == status] or [status]
+
+
+def workflow_state_for(current_state: str | None, status: str) -> str | None:
+	"""The state a direct status change means: preferably one the workflow can reach from current_state."""
+	workflow_name = get_workflow_name("Incident")
+	if not workflow_name:
+		return None
+	candidates = states_for_status(status)
+	reachable = {
+		row.next_state for row in frappe.get_cached_doc("Workflow", workflow_name).transitions if row.state == current_state
+	}
+	return next((state for state in candidates if state in reachable), candidates[0])

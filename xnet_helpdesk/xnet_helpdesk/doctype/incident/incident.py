@@ -5,7 +5,7 @@ from frappe.utils import now_datetime, strip_html
 
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
-from xnet_helpdesk.incident_flow.workflow_map import status_for_state
+from xnet_helpdesk.incident_flow.workflow_map import status_for_state, workflow_state_for
 
 # fields a closed or cancelled incident keeps as they are
 FROZEN_WHEN_FINAL = (
@@ -144,7 +144,14 @@ class Incident(Document):
 		self.planned_resolution_time = problem.planned_resolution_time if problem else None
 
 	def sync_status_from_workflow(self):
-		"""The admin-editable workflow state drives the canonical status the rest of the app reads."""
+		"""The admin-editable workflow state drives the canonical status the rest of the app reads.
+
+		A status changed directly (a kanban drag, a REST call) becomes the matching workflow state, so the
+		workflow's transitions and roles decide whether the move is allowed.
+		"""
+		before = self.get_doc_before_save()
+		if before and self.status != before.status and self.workflow_state == before.workflow_state:
+			self.workflow_state = workflow_state_for(before.workflow_state, self.status) or self.workflow_state
 		if self.workflow_state:
 			self.status = status_for_state(self.workflow_state, fallback=self.status)
 
@@ -169,7 +176,7 @@ class Incident(Document):
 			self.status,
 			has_engineer=bool(self.engineer),
 			has_resolution=bool(strip_html(self.resolution_details or "").strip()),
-			reopen_reason_given=bool((self.last_reopen_reason or "").strip()) and self.has_value_changed("last_reopen_reason"),
+			reopen_reason_given=bool((self.reopen_reason or "").strip()),
 			cancellation_reason_given=bool((self.cancellation_reason or "").strip()),
 		)
 		if violations:
@@ -182,8 +189,16 @@ class Incident(Document):
 		current = {f: self.get(f) for f in lifecycle.SERVER_FIELDS}
 		for fieldname, value in lifecycle.stamps_for(old_status, self.status, current).items():
 			self.set(fieldname, now if value is True else value)
+		self.record_reopening(old_status)
+
+	def record_reopening(self, old_status):
+		"""The reason typed for a reopening becomes the last reopen reason; a pending one lapses otherwise."""
 		if old_status != self.status and self.status == lifecycle.REOPENED:
 			self.reopen_count = (self.reopen_count or 0) + 1
+			self.last_reopen_reason = self.reopen_reason.strip()
+			self.reopen_reason = None
+		elif self.status != lifecycle.RESOLVED:
+			self.reopen_reason = None
 
 
 def contact_company(contact: str) -> str | None:

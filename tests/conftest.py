@@ -17,7 +17,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 if str(CHECKOUT) not in sys.path:
 	sys.path.insert(0, str(CHECKOUT))
 
-from tests.harness import bench as bench_harness  # noqa: E402
+from tests.harness import bench as bench_harness
 
 SITE_TEST_DIRS = ("tests/site/", "xnet_helpdesk/xnet_helpdesk/doctype/")
 

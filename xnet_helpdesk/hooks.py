@@ -9,6 +9,8 @@ app_license = "mit"
 # ------------------
 before_install = "xnet_helpdesk.setup.install.before_install"
 after_install = "xnet_helpdesk.setup.install.after_install"
+# creates what a newer version added (roles, workflow, custom fields, kanban); never overwrites
+after_migrate = "xnet_helpdesk.setup.install.ensure_setup"
 before_uninstall = "xnet_helpdesk.setup.uninstall.before_uninstall"
 
 # Desk

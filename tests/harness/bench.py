@@ -30,7 +30,7 @@ def unavailable_reason() -> str | None:
 	if not (bench / "apps" / "frappe" / "frappe" / "__init__.py").exists():
 		return f"no Frappe bench at {bench} (set XNET_BENCH to use another)"
 	try:
-		import frappe  # noqa: F401
+		import frappe
 	except ImportError:
 		return f"frappe is not importable: run the tests with the bench's python ({bench_python()} -m pytest)"
 	return None
@@ -46,7 +46,9 @@ def run_frappe(*args: str, timeout: int = 900) -> str:
 		timeout=timeout,
 	)
 	if result.returncode != 0:
-		raise RuntimeError(f"bench {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+		raise RuntimeError(
+			f"bench {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+		)
 	return result.stdout
 
 
@@ -69,14 +71,49 @@ def link_checkout() -> None:
 		cwd="/",
 	)
 	if probe.returncode != 0 or not Path(probe.stdout.strip()).resolve().is_relative_to(CHECKOUT):
-		subprocess.run(
-			[str(bench_python()), "-m", "pip", "install", "--quiet", "--no-build-isolation", "-e", str(target)],
-			check=True,
-		)
+		install_editable(target)
+	# public assets through the apps/ symlink too, so they follow the linked checkout
+	assets, public = bench_path() / "sites" / "assets" / APP, target / APP / "public"
+	if assets.parent.is_dir() and not (assets.is_symlink() and os.readlink(assets) == str(public)):
+		if assets.is_symlink():
+			assets.unlink()
+		if not assets.exists():
+			assets.symlink_to(public, target_is_directory=True)
 	apps_txt = bench_path() / "sites" / "apps.txt"
 	apps = apps_txt.read_text().split()
 	if APP not in apps:
 		apps_txt.write_text("\n".join([*apps, APP]) + "\n")
+
+
+def install_editable(target: Path) -> None:
+	"""pip install -e (which also brings our dependencies), then point the path entry at the symlink.
+
+	pip records the resolved checkout path; pointing at apps/xnet_helpdesk instead means the bench
+	follows the symlink to whichever checkout is linked, without reinstalling.
+	"""
+	subprocess.run(
+		[
+			str(bench_python()),
+			"-m",
+			"pip",
+			"install",
+			"--quiet",
+			"--no-build-isolation",
+			"--config-settings",
+			"editable_mode=compat",
+			"-e",
+			str(target),
+		],
+		check=True,
+	)
+	site_packages = subprocess.run(
+		[str(bench_python()), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+		capture_output=True,
+		text=True,
+		check=True,
+	).stdout.strip()
+	for pth in Path(site_packages).glob(f"__editable__.{APP}-*.pth"):
+		pth.write_text(f"{target}\n")
 
 
 def code_fingerprint() -> str:

@@ -71,7 +71,9 @@ class Client:
 		return requests.get(self.server.base + path, params=params, headers=self._headers(), timeout=30)
 
 	def post(self, path, json=None, data=None):
-		return requests.post(self.server.base + path, json=json, data=data, headers=self._headers(), timeout=30)
+		return requests.post(
+			self.server.base + path, json=json, data=data, headers=self._headers(), timeout=30
+		)
 
 	def put(self, path, json):
 		return requests.put(self.server.base + path, json=json, headers=self._headers(), timeout=30)

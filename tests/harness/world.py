@@ -116,7 +116,9 @@ def build() -> dict:
 					"user": users[key],
 					"is_company_representative": int(representative),
 					"email_ids": [{"email_id": users[key], "is_primary": 1}],
-					"phone_nos": [{"phone": "+7701" + str(abs(hash(key)) % 10**7).zfill(7), "is_primary_mobile_no": 1}],
+					"phone_nos": [
+						{"phone": "+7701" + str(abs(hash(key)) % 10**7).zfill(7), "is_primary_mobile_no": 1}
+					],
 					"links": [{"link_doctype": "Client Company", "link_name": company}],
 				}
 			).insert(ignore_permissions=True)

@@ -51,7 +51,9 @@ def test_each_role_sees_exactly_its_incidents(world, incidents, who):
 def test_report_view_and_counts_apply_the_same_rules(world, incidents):
 	frappe.set_user(world["users"]["alm_center_manager"])
 	count = frappe.db.count("Incident")  # unfiltered by permission: the DB truth
-	visible = frappe.get_list("Incident", fields=["count(name) as n"], filters={"name": ["in", list(incidents.values())]})
+	visible = frappe.get_list(
+		"Incident", fields=["count(name) as n"], filters={"name": ["in", list(incidents.values())]}
+	)
 	assert visible[0]["n"] == 1
 	assert count >= 5
 
@@ -139,7 +141,9 @@ def test_rest_refuses_other_clients_incidents(world, server):
 		client = api_client(server, world["users"]["karmet_client"])
 		assert client.get(f"/api/resource/Incident/{names[0]}").status_code == 200
 		assert client.get(f"/api/resource/Incident/{names[1]}").status_code == 403
-		listed = {row["name"] for row in client.get("/api/resource/Incident", limit_page_length=0).json()["data"]}
+		listed = {
+			row["name"] for row in client.get("/api/resource/Incident", limit_page_length=0).json()["data"]
+		}
 		assert names[0] in listed and names[1] not in listed
 		engineer = api_client(server, world["users"]["alm_engineer"])
 		assert engineer.get(f"/api/resource/Incident/{names[0]}").status_code == 403

@@ -29,7 +29,10 @@ def test_unknown_caller_must_leave_name_phone_and_email(world):
 
 @pytest.mark.parametrize(
 	"phone, email, match",
-	[("12-34", "ok@karmet.test", "not a valid phone"), ("+7 701 123 45 67", "not-an-email", "not a valid e-mail")],
+	[
+		("12-34", "ok@karmet.test", "not a valid phone"),
+		("+7 701 123 45 67", "not-an-email", "not a valid e-mail"),
+	],
 )
 def test_invalid_phone_or_email_is_refused(world, phone, email, match):
 	doc = frappe.get_doc(
@@ -111,13 +114,20 @@ def test_only_active_global_problems_can_be_linked(world):
 
 def test_linked_global_problem_gives_its_planned_time(world):
 	problem = frappe.get_doc(
-		{"doctype": "Global Problem", "title": "Нет интернета", "planned_resolution_time": "2030-01-01 18:00:00"}
+		{
+			"doctype": "Global Problem",
+			"title": "Нет интернета",
+			"planned_resolution_time": "2030-01-01 18:00:00",
+		}
 	).insert()
 	incident = make_incident(world, global_problem=problem.name)
 	assert str(incident.planned_resolution_time) == "2030-01-01 18:00:00"
 	problem.planned_resolution_time = "2030-01-02 12:00:00"
 	problem.save()
-	assert str(frappe.db.get_value("Incident", incident.name, "planned_resolution_time")) == "2030-01-02 12:00:00"
+	assert (
+		str(frappe.db.get_value("Incident", incident.name, "planned_resolution_time"))
+		== "2030-01-02 12:00:00"
+	)
 
 
 def test_a_refused_save_leaves_the_stored_incident_unchanged(world):
@@ -141,7 +151,9 @@ def make_doc(world, client_key, **values):
 
 
 def center(**values):
-	return frappe.get_doc({"doctype": "Service Center", "center_name": "TEST Temirtau", "city": "Темиртау", **values})
+	return frappe.get_doc(
+		{"doctype": "Service Center", "center_name": "TEST Temirtau", "city": "Темиртау", **values}
+	)
 
 
 @pytest.mark.parametrize(
@@ -177,14 +189,23 @@ def test_service_center_night_shift_is_fine(world):
 
 def company(**values):
 	return frappe.get_doc(
-		{"doctype": "Client Company", "company_name": "TEST Qarmet", "service_center": "TEST Karaganda", **values}
+		{
+			"doctype": "Client Company",
+			"company_name": "TEST Qarmet",
+			"service_center": "TEST Karaganda",
+			**values,
+		}
 	)
 
 
 def test_client_company_domains_are_checked_and_unique(world):
 	refused(company(email_domains=[{"domain": "not a domain"}]), "not an e-mail domain")
 	refused(company(email_domains=[{"domain": "x.kz"}, {"domain": "X.KZ"}]), "listed twice")
-	refused(company(email_domains=[{"domain": "karmet.test"}]), "already belongs to .*TEST KarMet", frappe.DuplicateEntryError)
+	refused(
+		company(email_domains=[{"domain": "karmet.test"}]),
+		"already belongs to .*TEST KarMet",
+		frappe.DuplicateEntryError,
+	)
 	doc = company(email_domains=[{"domain": "@Qarmet.KZ"}]).insert()
 	assert doc.email_domains[0].domain == "qarmet.kz"
 
@@ -192,18 +213,29 @@ def test_client_company_domains_are_checked_and_unique(world):
 def test_support_engineer_bad_input(world):
 	client_user = world["users"]["karmet_client"]
 	refused(
-		frappe.get_doc({"doctype": "Support Engineer", "user": client_user, "service_center": "TEST Karaganda"}),
+		frappe.get_doc(
+			{"doctype": "Support Engineer", "user": client_user, "service_center": "TEST Karaganda"}
+		),
 		"not a Desk user",
 	)
 	refused(
 		frappe.get_doc(
-			{"doctype": "Support Engineer", "user": "Administrator", "service_center": "TEST Karaganda", "capacity": 0}
+			{
+				"doctype": "Support Engineer",
+				"user": "Administrator",
+				"service_center": "TEST Karaganda",
+				"capacity": 0,
+			}
 		),
 		"at least 1",
 	)
 	with pytest.raises(frappe.DuplicateEntryError):
 		frappe.get_doc(
-			{"doctype": "Support Engineer", "user": world["users"]["kar_engineer"], "service_center": "TEST Almaty"}
+			{
+				"doctype": "Support Engineer",
+				"user": world["users"]["kar_engineer"],
+				"service_center": "TEST Almaty",
+			}
 		).insert()
 
 
@@ -273,7 +305,11 @@ def test_rating_average_follows_every_change(world):
 	for value in stars:
 		incident = bring_to(make_incident(world), "Resolved", engineer)
 		frappe.db.set_value("Incident", incident.name, "engineer", engineer)
-		names.append(frappe.get_doc({"doctype": "Engineer Rating", "incident": incident.name, "stars": value}).insert().name)
+		names.append(
+			frappe.get_doc({"doctype": "Engineer Rating", "incident": incident.name, "stars": value})
+			.insert()
+			.name
+		)
 	average, count_ = frappe.db.get_value("Support Engineer", engineer, ["rating_average", "rating_count"])
 	assert (average, count_) == (3.0, 3)
 	frappe.delete_doc("Engineer Rating", names[1])

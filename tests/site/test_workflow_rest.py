@@ -128,7 +128,8 @@ def test_server_rules_hold_over_rest(world, clients, committed):
 	response = manager.put(f"/api/resource/Incident/{resolved.name}", {"workflow_state": "Reopened"})
 	assert response.status_code == 417 and "reason" in response.text
 	response = manager.put(
-		f"/api/resource/Incident/{resolved.name}", {"workflow_state": "Reopened", "reopen_reason": "Не устроило"}
+		f"/api/resource/Incident/{resolved.name}",
+		{"workflow_state": "Reopened", "reopen_reason": "Не устроило"},
 	)
 	assert response.status_code == 200, response.text
 	frappe.db.rollback()
@@ -143,7 +144,11 @@ def test_server_rules_hold_over_rest(world, clients, committed):
 	# Closed is final, for every field a client could send
 	closed = incident_in(world, committed, "Closed")
 	frappe.db.commit()
-	for payload in ({"subject": "rewritten"}, {"engineer": world["users"]["kar_engineer2"]}, {"reopen_reason": "x"}):
+	for payload in (
+		{"subject": "rewritten"},
+		{"engineer": world["users"]["kar_engineer2"]},
+		{"reopen_reason": "x"},
+	):
 		response = manager.put(f"/api/resource/Incident/{closed.name}", payload)
 		if "reopen_reason" in payload:
 			# not a frozen field: saving it changes nothing about the closed incident's status

@@ -26,7 +26,8 @@ def test_phone_numbers_become_e164(raw, expected):
 
 
 @pytest.mark.parametrize(
-	"raw", ["", "   ", "12345", "+7 701 123", "call me", "+7 701 123 45 67 89", "7+7011234567", "+0 123 456 7890"]
+	"raw",
+	["", "   ", "12345", "+7 701 123", "call me", "+7 701 123 45 67 89", "7+7011234567", "+0 123 456 7890"],
 )
 def test_implausible_phone_numbers_are_refused(raw):
 	with pytest.raises(InvalidPhone):
@@ -37,7 +38,9 @@ def test_email_is_trimmed_and_domain_lowered():
 	assert normalize_email("  Ivan.Petrov@KarMet.KZ ") == "Ivan.Petrov@karmet.kz"
 
 
-@pytest.mark.parametrize("raw", ["", "ivan", "ivan@", "@karmet.kz", "ivan@@karmet.kz", "ivan@karmet", "a b@c.kz"])
+@pytest.mark.parametrize(
+	"raw", ["", "ivan", "ivan@", "@karmet.kz", "ivan@@karmet.kz", "ivan@karmet", "a b@c.kz"]
+)
 def test_invalid_emails_are_refused(raw):
 	assert normalize_email(raw) is None
 

@@ -4,7 +4,9 @@ from xnet_helpdesk.incident_flow import lifecycle as lc
 
 
 def check(old, new, **facts):
-	defaults = dict(has_engineer=True, has_resolution=True, reopen_reason_given=True, cancellation_reason_given=True)
+	defaults = dict(
+		has_engineer=True, has_resolution=True, reopen_reason_given=True, cancellation_reason_given=True
+	)
 	defaults.update(facts)
 	return [v.message for v in lc.check_transition(old, new, **defaults)]
 
@@ -21,7 +23,9 @@ def test_resolved_needs_resolution_details():
 
 
 def test_reopen_and_cancel_need_reasons():
-	assert check(lc.RESOLVED, lc.REOPENED, reopen_reason_given=False) == ["A reason is required to reopen the incident"]
+	assert check(lc.RESOLVED, lc.REOPENED, reopen_reason_given=False) == [
+		"A reason is required to reopen the incident"
+	]
 	assert check(lc.REGISTERED, lc.CANCELLED, cancellation_reason_given=False) == [
 		"A reason is required to cancel the incident"
 	]

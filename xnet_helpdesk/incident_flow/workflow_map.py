@@ -41,6 +41,8 @@ def workflow_state_for(current_state: str | None, status: str) -> str | None:
 		return None
 	candidates = states_for_status(status)
 	reachable = {
-		row.next_state for row in frappe.get_cached_doc("Workflow", workflow_name).transitions if row.state == current_state
+		row.next_state
+		for row in frappe.get_cached_doc("Workflow", workflow_name).transitions
+		if row.state == current_state
 	}
 	return next((state for state in candidates if state in reachable), candidates[0])

@@ -61,7 +61,9 @@ def _compute_scope(user: str) -> Scope:
 			scope.engineer = engineer.name
 			scope.service_centers.add(engineer.service_center)
 	if "Service Center Manager" in roles:
-		scope.service_centers.update(frappe.get_all("Service Center", filters={"manager": user}, pluck="name"))
+		scope.service_centers.update(
+			frappe.get_all("Service Center", filters={"manager": user}, pluck="name")
+		)
 	if "Helpdesk Client" in roles:
 		contact = frappe.qb.DocType("Contact")
 		link = frappe.qb.DocType("Dynamic Link")

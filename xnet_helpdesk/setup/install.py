@@ -6,6 +6,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from xnet_helpdesk.setup import workflow_definition as wf
+from xnet_helpdesk.setup.desk import ensure_kanban_board
 
 ROLES = {
 	"Helpdesk Operator": {"desk_access": 1},
@@ -47,18 +48,23 @@ def after_install():
 
 
 def ensure_setup():
-	"""Also run as a patch on migrate, so sites installed by an older version get what is new."""
+	"""Also run after every migrate, so sites installed by an older version get what is new.
+
+	It only creates what is missing: changing a shipped record later needs a patch (patches.txt)."""
 	create_roles()
 	create_languages()
-	create_custom_fields(CUSTOM_FIELDS, update=True)
+	create_custom_fields(CUSTOM_FIELDS, update=False)
 	create_workflow()
+	ensure_kanban_board()
 	frappe.clear_cache(doctype="Incident")
 
 
 def create_roles():
 	for role_name, properties in ROLES.items():
 		if not frappe.db.exists("Role", role_name):
-			frappe.get_doc({"doctype": "Role", "role_name": role_name, **properties}).insert(ignore_permissions=True)
+			frappe.get_doc({"doctype": "Role", "role_name": role_name, **properties}).insert(
+				ignore_permissions=True
+			)
 
 
 def create_languages():
@@ -74,9 +80,9 @@ def create_workflow():
 		return
 	for state, style, _roles in wf.STATES:
 		if not frappe.db.exists("Workflow State", state):
-			frappe.get_doc({"doctype": "Workflow State", "workflow_state_name": state, "style": style}).insert(
-				ignore_permissions=True
-			)
+			frappe.get_doc(
+				{"doctype": "Workflow State", "workflow_state_name": state, "style": style}
+			).insert(ignore_permissions=True)
 	for action in wf.ACTIONS:
 		if not frappe.db.exists("Workflow Action Master", action):
 			frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": action}).insert(

@@ -2,11 +2,15 @@
 
 import frappe
 
+from xnet_helpdesk.setup.desk import KANBAN_BOARD_NAME
 from xnet_helpdesk.setup.install import CUSTOM_FIELDS, ROLES
 from xnet_helpdesk.setup.workflow_definition import WORKFLOW_NAME
 
 
 def before_uninstall():
+	# not linked to our module, so frappe's uninstall would leave it pointing at a dropped doctype
+	if frappe.db.exists("Kanban Board", KANBAN_BOARD_NAME):
+		frappe.delete_doc("Kanban Board", KANBAN_BOARD_NAME, ignore_permissions=True, force=True)
 	if frappe.db.exists("Workflow", WORKFLOW_NAME):
 		frappe.delete_doc("Workflow", WORKFLOW_NAME, ignore_permissions=True, force=True)
 	for doctype, fields in CUSTOM_FIELDS.items():

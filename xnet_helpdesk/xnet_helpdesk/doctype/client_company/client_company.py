@@ -29,7 +29,9 @@ class ClientCompany(Document):
 		for row in self.email_domains:
 			domain = normalize_domain(row.domain)
 			if not domain:
-				frappe.throw(_("Row {0}: {1} is not an e-mail domain").format(row.idx, frappe.bold(row.domain)))
+				frappe.throw(
+					_("Row {0}: {1} is not an e-mail domain").format(row.idx, frappe.bold(row.domain))
+				)
 			if domain in seen:
 				frappe.throw(_("E-mail domain {0} is listed twice").format(frappe.bold(domain)))
 			seen.add(domain)

@@ -12,7 +12,9 @@ class EngineerRating(Document):
 	def before_insert(self):
 		if frappe.db.exists("Engineer Rating", self.incident):
 			frappe.throw(
-				_("Incident {0} has already been rated: change the existing rating").format(frappe.bold(self.incident)),
+				_("Incident {0} has already been rated: change the existing rating").format(
+					frappe.bold(self.incident)
+				),
 				frappe.DuplicateEntryError,
 			)
 
@@ -28,7 +30,10 @@ class EngineerRating(Document):
 			"Incident", self.incident, ["status", "engineer", "service_center", "contact"], as_dict=True
 		)
 		if not incident:
-			frappe.throw(_("Incident {0} does not exist").format(frappe.bold(self.incident)), frappe.LinkValidationError)
+			frappe.throw(
+				_("Incident {0} does not exist").format(frappe.bold(self.incident)),
+				frappe.LinkValidationError,
+			)
 		if self.is_new() and incident.status not in RATEABLE:
 			frappe.throw(_("Only a resolved incident can be rated"))
 		if not incident.engineer:
@@ -70,7 +75,10 @@ def refresh_engineer_rating(engineer: str):
 	rating = frappe.qb.DocType("Engineer Rating")
 	average, count = (
 		frappe.qb.from_(rating)
-		.select(frappe.query_builder.functions.Avg(rating.stars), frappe.query_builder.functions.Count(rating.name))
+		.select(
+			frappe.query_builder.functions.Avg(rating.stars),
+			frappe.query_builder.functions.Count(rating.name),
+		)
 		.where(rating.engineer == engineer)
 		.run()
 	)[0]

@@ -57,10 +57,14 @@ def get_active_problems_for(client_company: str | None, service_center: str | No
 	centers = frappe.qb.DocType("Global Problem Service Center")
 	companies = frappe.qb.DocType("Global Problem Client Company")
 	affected_by_center = (
-		frappe.qb.from_(centers).select(centers.parent).where(centers.service_center == (service_center or ""))
+		frappe.qb.from_(centers)
+		.select(centers.parent)
+		.where(centers.service_center == (service_center or ""))
 	)
 	affected_by_company = (
-		frappe.qb.from_(companies).select(companies.parent).where(companies.client_company == (client_company or ""))
+		frappe.qb.from_(companies)
+		.select(companies.parent)
+		.where(companies.client_company == (client_company or ""))
 	)
 	scoped_center = frappe.qb.from_(centers).select(centers.parent)
 	scoped_company = frappe.qb.from_(companies).select(companies.parent)

@@ -55,7 +55,9 @@ class Incident(Document):
 			as_dict=True,
 		)
 		if not contact:
-			frappe.throw(_("Contact {0} does not exist").format(frappe.bold(self.contact)), frappe.LinkValidationError)
+			frappe.throw(
+				_("Contact {0} does not exist").format(frappe.bold(self.contact)), frappe.LinkValidationError
+			)
 		self.contact_name = self.contact_name or contact.full_name
 		self.contact_email = self.contact_email or contact.email_id
 		self.contact_phone = self.contact_phone or contact.mobile_no or contact.phone
@@ -65,7 +67,9 @@ class Incident(Document):
 		elif company and self.client_company != company:
 			frappe.throw(
 				_("Contact {0} works for {1}, not for {2}").format(
-					frappe.bold(contact.full_name or self.contact), frappe.bold(company), frappe.bold(self.client_company)
+					frappe.bold(contact.full_name or self.contact),
+					frappe.bold(company),
+					frappe.bold(self.client_company),
 				)
 			)
 
@@ -73,7 +77,9 @@ class Incident(Document):
 		"""A caller we do not know leaves both a phone number and an e-mail address."""
 		if not self.contact:
 			missing = [
-				_(self.meta.get_label(f)) for f in ("contact_name", "contact_phone", "contact_email") if not self.get(f)
+				_(self.meta.get_label(f))
+				for f in ("contact_name", "contact_phone", "contact_email")
+				if not self.get(f)
 			]
 			if missing:
 				frappe.throw(
@@ -125,7 +131,9 @@ class Incident(Document):
 	def validate_engineer(self):
 		if not self.engineer or not self.has_value_changed("engineer"):
 			return
-		engineer = frappe.db.get_value("Support Engineer", self.engineer, ["is_active", "full_name"], as_dict=True)
+		engineer = frappe.db.get_value(
+			"Support Engineer", self.engineer, ["is_active", "full_name"], as_dict=True
+		)
 		if not engineer or not engineer.is_active:
 			frappe.throw(_("Engineer {0} is not active").format(frappe.bold(self.engineer)))
 
@@ -151,7 +159,9 @@ class Incident(Document):
 		"""
 		before = self.get_doc_before_save()
 		if before and self.status != before.status and self.workflow_state == before.workflow_state:
-			self.workflow_state = workflow_state_for(before.workflow_state, self.status) or self.workflow_state
+			self.workflow_state = (
+				workflow_state_for(before.workflow_state, self.status) or self.workflow_state
+			)
 		if self.workflow_state:
 			self.status = status_for_state(self.workflow_state, fallback=self.status)
 

@@ -16,7 +16,9 @@ class SupportEngineer(Document):
 	def validate_user(self):
 		user_type, enabled = frappe.db.get_value("User", self.user, ["user_type", "enabled"]) or (None, 0)
 		if user_type != "System User":
-			frappe.throw(_("{0} is not a Desk user: engineers work in the Desk").format(frappe.bold(self.user)))
+			frappe.throw(
+				_("{0} is not a Desk user: engineers work in the Desk").format(frappe.bold(self.user))
+			)
 		if not enabled and self.is_active:
 			frappe.throw(_("User {0} is disabled").format(frappe.bold(self.user)))
 

@@ -30,18 +30,69 @@ has_permission = {
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_has_permission",
 }
 
+# A Contact link field finds the caller by phone number as well as by name
+standard_queries = {"Contact": "xnet_helpdesk.intake.phone.contact_query"}
+
 # Document events
 # ---------------
 _clear_scope = "xnet_helpdesk.permissions.scope.clear_scope_cache"
 doc_events = {
-	"Contact": {"on_update": _clear_scope, "on_trash": _clear_scope},
+	"Contact": {
+		"validate": "xnet_helpdesk.intake.phone.normalize_contact_phones",
+		"on_update": _clear_scope,
+		"on_trash": _clear_scope,
+	},
 	"Support Engineer": {"on_update": _clear_scope, "on_trash": _clear_scope},
-	"Service Center": {"on_update": _clear_scope},
+	"Service Center": {
+		"on_update": [_clear_scope, "xnet_helpdesk.assignment.engine.clear_center_cache"],
+		"on_trash": "xnet_helpdesk.assignment.engine.clear_center_cache",
+	},
 	"User": {"on_update": _clear_scope},
 }
 
+# Frappe's Assignment Rule gains the "Nearest Free Engineer" rule (the other rules stay Frappe's)
+override_doctype_class = {
+	"Assignment Rule": "xnet_helpdesk.overrides.assignment_rule.XnetAssignmentRule",
+	"Email Account": "xnet_helpdesk.overrides.email_account.SupportEmailAccount",
+}
+
+# E-mails: Notifications call these to render the Email Template in the recipient's language
+jinja = {
+	"methods": [
+		"xnet_helpdesk.intake.mail_templates.xnet_mail_subject",
+		"xnet_helpdesk.intake.mail_templates.xnet_mail_body",
+		"xnet_helpdesk.portal.access.portal_link",
+	]
+}
+make_email_body_message = "xnet_helpdesk.intake.mail_templates.mark_outgoing"
+
 # Scheduled tasks
 # ---------------
-scheduler_events = {}
+scheduler_events = {
+	"cron": {
+		# incidents nobody was free for; also enqueued when an engineer becomes free
+		"*/5 * * * *": [
+			"xnet_helpdesk.assignment.engine.retry_waiting",
+			"xnet_helpdesk.sla.service.check_agreements",
+			# portal ratings whose background job was lost (normally stored within seconds)
+			"xnet_helpdesk.portal.actions.apply_all_pending_ratings",
+		],
+	},
+	"hourly": [
+		"xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem.resume_unfinished_resolutions",
+		# enqueues each directory source whose daily or hourly sync is due (run on the long queue)
+		"xnet_helpdesk.directory.sync.enqueue_due_syncs",
+	],
+	"daily": [
+		"xnet_helpdesk.assignment.engine.recount_open_load",
+		"xnet_helpdesk.incident_flow.auto_close.close_quiet_resolved_incidents",
+	],
+}
 
 # Translations are in translations/<lang>.csv; kk (Kazakh) is added as a Language on install.
+
+# Client portal (www/support/): its signed links are built by portal_link (also a Jinja method, above);
+# its three paths take a short way through the website router (see portal/routing.py)
+website_path_resolver = ["xnet_helpdesk.portal.routing.resolve_path"]
+page_renderer = ["xnet_helpdesk.portal.routing.PortalPage"]
+before_request = ["xnet_helpdesk.portal.routing.serve_cached_lookup_page"]

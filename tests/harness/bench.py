@@ -177,5 +177,28 @@ def connect():
 	os.chdir(bench_path() / "sites")
 	frappe.init(site=site, sites_path=str(bench_path() / "sites"))
 	frappe.connect()
+	pin_site_settings()
 	frappe.set_user("Administrator")
 	return site
+
+
+# every run starts from the same site settings, whatever a test (the demo) changed before
+TEST_SITE_SETTINGS = {
+	"language": "en",
+	"time_zone": "Asia/Almaty",
+	"country": "Kazakhstan",
+	"setup_complete": 1,
+}
+
+
+def pin_site_settings() -> None:
+	import frappe
+
+	current = frappe.db.get_value("System Settings", None, list(TEST_SITE_SETTINGS), as_dict=True)
+	changed = {k: v for k, v in TEST_SITE_SETTINGS.items() if str(current.get(k)) != str(v)}
+	if changed:
+		for key, value in changed.items():
+			frappe.db.set_single_value("System Settings", key, value)
+		frappe.db.commit()
+		frappe.clear_cache()
+	frappe.local.lang = TEST_SITE_SETTINGS["language"]

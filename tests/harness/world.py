@@ -124,8 +124,26 @@ def build() -> dict:
 			).insert(ignore_permissions=True)
 			contact_name = contact.name
 		contacts[key] = contact_name
+	purge_orphans()
 	frappe.db.commit()
 	return {"users": users, "contacts": contacts, "centers": list(CENTERS), "companies": dict(COMPANIES)}
+
+
+def purge_orphans():
+	"""Incident numbers are reused after a rolled-back test; timeline rows left by an earlier run's
+	deleted incident must not show up on the new one with the same number."""
+	incident = frappe.qb.DocType("Incident")
+	existing = frappe.qb.from_(incident).select(incident.name)
+	for doctype, type_field, name_field in (
+		("Comment", "reference_doctype", "reference_name"),
+		("Communication", "reference_doctype", "reference_name"),
+		("ToDo", "reference_type", "reference_name"),
+		("Version", "ref_doctype", "docname"),
+	):
+		table = frappe.qb.DocType(doctype)
+		frappe.qb.from_(table).delete().where(table[type_field] == "Incident").where(
+			table[name_field].notin(existing)
+		).run()
 
 
 def make_incident(world: dict, client_key: str = "karmet_client", **values):

@@ -21,6 +21,8 @@ QUICK_ENTRY_FIELDS = {
 	"priority",
 	"category",
 	"description",
+	# a walk-in at the counter: what was brought in (required for that channel only)
+	"device_type",
 }
 
 

@@ -85,6 +85,17 @@ def test_install_migrate_uninstall(fresh_site):
 	assert {"Helpdesk Operator", "Helpdesk Engineer", "Helpdesk Manager", "Helpdesk Client"} <= set(roles)
 	assert "Contact-is_company_representative" in names("Custom Field", dt="Contact")
 	assert "kk" in names("Language", name="kk")
+	assert "Incident Registered: client" in names("Notification", document_type="Incident")
+	assert "Incident Registered (ru)" in names("Email Template", name=["like", "Incident Registered%"])
+	assert (
+		"Nearest Free Engineer"
+		in execute(
+			"frappe.client.get_value",
+			doctype="Property Setter",
+			filters={"doc_type": "Assignment Rule", "field_name": "rule"},
+			fieldname="value",
+		)["value"]
+	)
 
 	bench.run_frappe("--site", SITE, "migrate", "--skip-search-index")
 	watched = {
@@ -96,6 +107,10 @@ def test_install_migrate_uninstall(fresh_site):
 		# frappe re-saves its Installed Applications on every migrate; anything else is a change of ours
 		"Version": {"ref_doctype": ["!=", "Installed Applications"]},
 		"Patch Log": {},
+		"Notification": {},
+		"Email Template": {},
+		"Property Setter": {},
+		"Assignment Rule": {},
 	}
 	before = {doctype: newest(doctype, **filters) for doctype, filters in watched.items()}
 	bench.run_frappe("--site", SITE, "migrate", "--skip-search-index")
@@ -108,5 +123,8 @@ def test_install_migrate_uninstall(fresh_site):
 	assert names("Workflow", document_type="Incident") == []
 	assert names("Custom Field", dt="Contact", fieldname="is_company_representative") == []
 	assert names("Role", name="Helpdesk Engineer") == []
+	assert names("Notification", document_type="Incident") == []
+	assert names("Assignment Rule", document_type="Incident") == []
+	assert names("Email Template", name=["like", "Incident %"]) == []
 	tables = execute("frappe.db.get_tables")
 	assert not [t for t in tables if t in {f"tab{d}" for d in APP_DOCTYPES}]

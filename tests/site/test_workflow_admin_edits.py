@@ -58,7 +58,12 @@ def test_added_state_maps_to_a_status_and_keeps_the_rules(world, workflow):
 		frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": "Escalate"}).insert()
 	workflow.append(
 		"transitions",
-		{"state": "In Progress", "action": "Escalate", "next_state": "Escalated", "allowed": "Helpdesk Manager"},
+		{
+			"state": "In Progress",
+			"action": "Escalate",
+			"next_state": "Escalated",
+			"allowed": "Helpdesk Manager",
+		},
 	)
 	workflow.append(
 		"transitions",
@@ -78,7 +83,9 @@ def test_added_state_maps_to_a_status_and_keeps_the_rules(world, workflow):
 
 def test_a_state_added_without_a_status_keeps_the_previous_status(world, workflow):
 	add_state("Waiting for Parts")
-	workflow.append("states", {"state": "Waiting for Parts", "doc_status": "0", "allow_edit": "Helpdesk Manager"})
+	workflow.append(
+		"states", {"state": "Waiting for Parts", "doc_status": "0", "allow_edit": "Helpdesk Manager"}
+	)
 	if not frappe.db.exists("Workflow Action Master", "Order Parts"):
 		frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": "Order Parts"}).insert()
 	workflow.append(

@@ -706,6 +706,13 @@ INCIDENTS = [
 	},
 	{
 		"subject": "Ноутбук не включается после падения",
+		"equipment": {
+			"device_type": "Laptop",
+			"device_model": "Lenovo ThinkPad E15",
+			"serial_number": "PF-2KX9QL",
+			"device_condition": "Скол на углу корпуса, не включается, индикатор питания не горит",
+			"accessories_received": "Блок питания",
+		},
 		"caller": {
 			"contact_name": "Руслан Абишев",
 			"contact_phone": "+7 702 555 14 88",
@@ -938,6 +945,13 @@ INCIDENTS = [
 	},
 	{
 		"subject": "Ноутбук сильно шумит и выключается, нужна диагностика",
+		"equipment": {
+			"device_type": "Laptop",
+			"device_model": "HP ProBook 450 G8",
+			"serial_number": "5CD1234XYZ",
+			"device_condition": "Гудит вентилятор, выключается через 10 минут работы",
+			"accessories_received": "Блок питания, сумка",
+		},
 		"contact": "e.zhaksybekov@tms-metall.test",
 		"channel": "Walk-in",
 		"priority": "High",
@@ -981,6 +995,13 @@ INCIDENTS = [
 	},
 	{
 		"subject": "Монитор мерцает и гаснет",
+		"equipment": {
+			"device_type": "Monitor",
+			"device_model": "Dell P2719H",
+			"serial_number": "CN-0KW14V-74261",
+			"device_condition": "Мерцает и гаснет через несколько минут, корпус без повреждений",
+			"accessories_received": "Кабель питания, кабель DisplayPort",
+		},
 		"contact": "a.tazhibaeva@aport-media.test",
 		"channel": "Walk-in",
 		"priority": "Medium",

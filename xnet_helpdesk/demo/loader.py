@@ -383,8 +383,16 @@ class DemoLoader:
 				"description": _html(spec["description"]),
 				"global_problem": self.active_problem(spec.get("problem")),
 				**spec.get("caller", {}),
+				**spec.get("equipment", {}),
 			}
-		).insert()
+		)
+		if doc.channel == "Walk-in" and not doc.service_center:
+			# registered at the counter of the client's own center (the demo runs as Administrator)
+			from xnet_helpdesk.xnet_helpdesk.doctype.incident.incident import contact_company
+
+			company = doc.client_company or (contact and contact_company(contact))
+			doc.service_center = frappe.db.get_value("Client Company", company, "service_center")
+		doc.insert()
 		operators = data.OPERATORS_BY_CENTER[doc.service_center]
 		people = {
 			"operator": staff_email(operators[index % len(operators)]),
@@ -419,9 +427,24 @@ class DemoLoader:
 		last_actor = people[ACTOR_ROLE[spec["flow"][-1]]] if spec["flow"] else registered_by
 		frappe.db.set_value("Incident", doc.name, stamps, update_modified=False)
 		self.backdate("Incident", doc.name, registered, last_at, registered_by, last_actor)
+		self.recompute_sla(doc.name, last_at)
 		self.created["Incident"] += 1
 		if spec.get("rating"):
 			self.rate(doc.name, spec, contact, people, stamps)
+
+	def recompute_sla(self, incident: str, last_step_at):
+		"""The SLA clock ran while the demo was being built; judge it again from the backdated history."""
+		from xnet_helpdesk.sla import service as sla
+
+		doc = frappe.get_doc("Incident", incident)
+		if doc.status in sla.PAUSING_STATUSES:
+			doc.sla_paused_since = last_step_at
+		doc.sla_paused_minutes = 0
+		doc.sla_policy = None  # chosen again from priority and company
+		sla.apply_to_incident(doc)
+		frappe.db.set_value(
+			"Incident", incident, {f: doc.get(f) for f in sla.SLA_FIELDS}, update_modified=False
+		)
 
 	def take_action(self, incident: str, action: str, values: dict):
 		"""What a desk user does: fill in what the action needs and save, then click the workflow action."""

@@ -5,8 +5,11 @@ on every migrate and would undo an admin's edits)."""
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from xnet_helpdesk.intake.mail_templates import ensure_mail_records
 from xnet_helpdesk.setup import workflow_definition as wf
+from xnet_helpdesk.setup.assignment_setup import ensure_assignment_setup
 from xnet_helpdesk.setup.desk import ensure_kanban_board
+from xnet_helpdesk.setup.portal_setup import ensure_portal_setup
 
 ROLES = {
 	"Helpdesk Operator": {"desk_access": 1},
@@ -33,6 +36,55 @@ CUSTOM_FIELDS = {
 			"insert_after": "is_company_representative",
 			"description": "Language of the e-mails we send; Russian when empty",
 		},
+		# the directory sync (xnet_helpdesk/directory/); "disabled" also hides the contact from link search
+		{
+			"fieldname": "disabled",
+			"fieldtype": "Check",
+			"label": "Disabled",
+			"insert_after": "status",
+			"no_copy": 1,
+			"description": "Hidden from caller search, kept with its incidents and ratings. "
+			"The directory sync sets it when the account is disabled or removed",
+		},
+		{
+			"fieldname": "directory_source",
+			"fieldtype": "Link",
+			"options": "Directory Source",
+			"label": "Directory Source",
+			"insert_after": "designation",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		},
+		{
+			"fieldname": "directory_id",
+			"fieldtype": "Data",
+			"label": "Directory ID",
+			"insert_after": "directory_source",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"description": "objectGUID or entryUUID: the person's key in the directory",
+		},
+		{
+			"fieldname": "directory_username",
+			"fieldtype": "Data",
+			"label": "Directory Login",
+			"insert_after": "directory_id",
+			"read_only": 1,
+			"no_copy": 1,
+			"in_global_search": 1,
+		},
+		{
+			"fieldname": "directory_data",
+			"fieldtype": "Long Text",
+			"label": "Directory Data",
+			"insert_after": "directory_username",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+			"description": "What the directory said at the last sync, to tell its changes from hand edits",
+		},
 	]
 }
 
@@ -56,6 +108,9 @@ def ensure_setup():
 	create_custom_fields(CUSTOM_FIELDS, update=False)
 	create_workflow()
 	ensure_kanban_board()
+	ensure_assignment_setup()
+	ensure_mail_records()
+	ensure_portal_setup()
 	frappe.clear_cache(doctype="Incident")
 
 

@@ -2,6 +2,7 @@
 
 import frappe
 
+from xnet_helpdesk.intake.template_texts import TEMPLATES
 from xnet_helpdesk.setup.desk import KANBAN_BOARD_NAME
 from xnet_helpdesk.setup.install import CUSTOM_FIELDS, ROLES
 from xnet_helpdesk.setup.workflow_definition import WORKFLOW_NAME
@@ -18,6 +19,18 @@ def before_uninstall():
 			name = f"{doctype}-{df['fieldname']}"
 			if frappe.db.exists("Custom Field", name):
 				frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+	# records of Frappe doctypes that point at ours: left behind they would break on a dropped doctype
+	our_doctypes = frappe.get_all("DocType", filters={"module": "XNet Helpdesk"}, pluck="name")
+	for doctype, filters in (
+		("Notification", {"document_type": ["in", our_doctypes]}),
+		("Assignment Rule", {"document_type": ["in", our_doctypes]}),
+		("Property Setter", {"doc_type": "Assignment Rule", "field_name": ["in", ["rule", "users"]]}),
+	):
+		for name in frappe.get_all(doctype, filters=filters, pluck="name"):
+			frappe.delete_doc(doctype, name, ignore_permissions=True, force=True)
+	for event, language in TEMPLATES:
+		if frappe.db.exists("Email Template", f"{event} ({language})"):
+			frappe.delete_doc("Email Template", f"{event} ({language})", ignore_permissions=True, force=True)
 	for role in ROLES:
 		if frappe.db.exists("Role", role):
 			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)

@@ -41,6 +41,7 @@ class EngineerRating(Document):
 		self.engineer = incident.engineer
 		self.service_center = incident.service_center
 		self.contact = incident.contact
+		self.center_manager = frappe.db.get_value("Service Center", incident.service_center, "manager")
 		self._incident_status = incident.status
 
 	def validate_stars(self):

@@ -37,10 +37,19 @@ xnet_helpdesk.incident.TRANSITION_INPUTS = {
 frappe.ui.form.on("Incident", {
 	refresh(frm) {
 		xnet_helpdesk.incident.show_callers_open_incidents(frm);
+		xnet_helpdesk.incident.show_active_problems(frm);
 	},
 
 	contact(frm) {
 		xnet_helpdesk.incident.show_callers_open_incidents(frm);
+	},
+
+	client_company(frm) {
+		xnet_helpdesk.incident.show_active_problems(frm);
+	},
+
+	service_center(frm) {
+		xnet_helpdesk.incident.show_active_problems(frm);
 	},
 
 	before_workflow_action(frm) {
@@ -185,4 +194,42 @@ xnet_helpdesk.incident.set_caller_intro = function (frm, html) {
 	if (html) {
 		frm.set_intro(html, "orange");
 	}
+};
+
+// --- known outages: the operator tells the caller the planned resolution time and links the problem ----
+
+xnet_helpdesk.incident.show_active_problems = function (frm) {
+	frm.dashboard.clear_headline();
+	const open = !frm.doc.status || xnet_helpdesk.incident.OPEN_STATUSES.includes(frm.doc.status);
+	if (!open || frm.doc.global_problem || !(frm.doc.client_company || frm.doc.service_center)) return;
+	const asked = [frm.doc.client_company, frm.doc.service_center].join("|");
+	frm.__xnet_problems_for = asked;
+	frappe
+		.xcall("xnet_helpdesk.intake.phone.active_problems", {
+			client_company: frm.doc.client_company || null,
+			service_center: frm.doc.service_center || null,
+		})
+		.then((problems) => {
+			if (frm.__xnet_problems_for !== asked || !problems.length || frm.doc.global_problem) return;
+			const items = problems
+				.map((p) => {
+					const eta = p.planned_resolution_time
+						? __("planned resolution: {0}", [
+								frappe.datetime.str_to_user(p.planned_resolution_time),
+						  ])
+						: __("no planned resolution time yet");
+					return `<div class="mb-1"><b>${frappe.utils.escape_html(p.title)}</b> — ${eta}
+						<button class="btn btn-xs btn-default ml-2 xnet-link-problem"
+							data-problem="${frappe.utils.escape_html(p.name)}">${__("Link to this incident")}</button></div>`;
+				})
+				.join("");
+			frm.dashboard.set_headline_alert(
+				`<div>${__("Known global problem affecting this client:")}</div>${items}`,
+				"orange"
+			);
+			frm.dashboard.$wrapper.find(".xnet-link-problem").on("click", (e) => {
+				frm.set_value("global_problem", $(e.currentTarget).attr("data-problem"));
+				frm.dashboard.clear_headline();
+			});
+		});
 };

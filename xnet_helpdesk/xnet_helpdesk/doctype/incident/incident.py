@@ -3,9 +3,11 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime, strip_html
 
+from xnet_helpdesk.assignment import engine as assignment
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
 from xnet_helpdesk.incident_flow.workflow_map import status_for_state, workflow_state_for
+from xnet_helpdesk.sla import service as sla
 
 # fields a closed or cancelled incident keeps as they are
 FROZEN_WHEN_FINAL = (
@@ -36,11 +38,34 @@ class Incident(Document):
 		self.link_global_problem()
 		self.sync_status_from_workflow()
 		self.enforce_lifecycle()
+		self.leave_assignment_queue()
+		self.apply_sla()
+
+	def on_update(self):
+		self.update_engineer_load()
+		self.free_engineer_for_waiting_incidents()
+
+	def on_trash(self):
+		assignment.apply_load_change(self.engineer, lifecycle.is_open(self.status), None, False)
+
+	def on_change(self):
+		"""When the assignment rule (run by Frappe after on_update) assigned or queued this incident, this
+		in-memory copy catches up with what it stored, so the caller sees the engineer and the new state."""
+		pending = frappe.flags.get(assignment.RELOAD_FLAG)
+		if pending and self.name in pending:
+			pending.discard(self.name)
+			self.reload()
 
 	def protect_server_fields(self):
 		"""Timestamps and counters are the server's: whatever a client sends for them is ignored."""
 		before = self.get_doc_before_save()
-		for fieldname in lifecycle.SERVER_FIELDS:
+		for fieldname in (
+			*lifecycle.SERVER_FIELDS,
+			*sla.SLA_FIELDS,
+			"assignment_queued_on",
+			"resolved_by_global_problem",
+			"previous_status",
+		):
 			self.set(fieldname, before.get(fieldname) if before else None)
 		if not self.reopen_count:
 			self.reopen_count = 0
@@ -51,7 +76,7 @@ class Incident(Document):
 		contact = frappe.db.get_value(
 			"Contact",
 			self.contact,
-			["full_name", "email_id", "mobile_no", "phone", "status"],
+			["full_name", "email_id", "mobile_no", "phone", "status", "preferred_language"],
 			as_dict=True,
 		)
 		if not contact:
@@ -61,6 +86,7 @@ class Incident(Document):
 		self.contact_name = self.contact_name or contact.full_name
 		self.contact_email = self.contact_email or contact.email_id
 		self.contact_phone = self.contact_phone or contact.mobile_no or contact.phone
+		self.client_language = self.client_language or contact.preferred_language
 		company = contact_company(self.contact)
 		if company and not self.client_company:
 			self.client_company = company
@@ -74,13 +100,15 @@ class Incident(Document):
 			)
 
 	def validate_contact_details(self):
-		"""A caller we do not know leaves both a phone number and an e-mail address."""
+		"""A caller we do not know leaves both a phone number and an e-mail address (a sender we do not
+		know has already given the address: the operator asks for the rest)."""
 		if not self.contact:
-			missing = [
-				_(self.meta.get_label(f))
-				for f in ("contact_name", "contact_phone", "contact_email")
-				if not self.get(f)
-			]
+			required = (
+				("contact_email",)
+				if self.channel == "E-mail"
+				else ("contact_name", "contact_phone", "contact_email")
+			)
+			missing = [_(self.meta.get_label(f)) for f in required if not self.get(f)]
 			if missing:
 				frappe.throw(
 					_("The caller is not a known contact: fill in {0}").format(", ".join(missing)),
@@ -113,6 +141,9 @@ class Incident(Document):
 			frappe.throw(_("Client company {0} is not active").format(frappe.bold(self.client_company)))
 
 	def set_service_center(self):
+		if self.channel == "Walk-in":
+			self.set_walk_in_center()
+			return
 		if not self.service_center and self.client_company:
 			self.service_center = frappe.db.get_value("Client Company", self.client_company, "service_center")
 		if not self.service_center:
@@ -121,11 +152,33 @@ class Incident(Document):
 			)
 		if not self.service_center:
 			self.service_center = frappe.db.get_single_value("Helpdesk Settings", "default_service_center")
-		if not self.service_center:
+		if self.contact or self.client_company:
+			self.needs_triage = 0
+		if not self.service_center and not self.needs_triage:
+			# an unrecognised e-mail waits for the operator (who sees every center) rather than being lost
 			frappe.throw(
 				_("Choose the service center that handles this incident"),
 				frappe.MandatoryError,
 				title=_("Service center missing"),
+			)
+
+	def set_walk_in_center(self):
+		"""A walk-in is registered where the client stands: the operator's own service center."""
+		if not self.service_center:
+			self.service_center = frappe.db.get_value(
+				"Support Engineer", {"user": frappe.session.user, "is_active": 1}, "service_center"
+			)
+		if not self.service_center:
+			frappe.throw(
+				_("A walk-in is registered at a service center: choose the center the client came to"),
+				frappe.MandatoryError,
+				title=_("Service center missing"),
+			)
+		if not self.device_type:
+			frappe.throw(
+				_("Describe the equipment the client brought: the device type is required for a walk-in"),
+				frappe.MandatoryError,
+				title=_("Equipment"),
 			)
 
 	def validate_engineer(self):
@@ -200,6 +253,38 @@ class Incident(Document):
 		for fieldname, value in lifecycle.stamps_for(old_status, self.status, current).items():
 			self.set(fieldname, now if value is True else value)
 		self.record_reopening(old_status)
+		if old_status != self.status:
+			# notifications read it in their conditions, e.g. "taken into work" only after Assigned
+			self.previous_status = old_status
+
+	def leave_assignment_queue(self):
+		if self.engineer:
+			self.assignment_queued_on = None
+
+	def apply_sla(self):
+		# who the SLA Alert notification goes to (the center is chosen in validate, after link fetching)
+		self.center_manager = frappe.db.get_value("Service Center", self.service_center, "manager")
+		sla.apply_to_incident(self)
+
+	def update_engineer_load(self):
+		before = self.get_doc_before_save()
+		assignment.apply_load_change(
+			before.engineer if before else None,
+			lifecycle.is_open(before.status) if before else False,
+			self.engineer,
+			lifecycle.is_open(self.status),
+		)
+
+	def free_engineer_for_waiting_incidents(self):
+		"""An engineer who finished an incident may be free for one that waits in a queue."""
+		before = self.get_doc_before_save()
+		if (
+			before
+			and before.engineer
+			and lifecycle.is_open(before.status)
+			and not lifecycle.is_open(self.status)
+		):
+			assignment.enqueue_retry()
 
 	def record_reopening(self, old_status):
 		"""The reason typed for a reopening becomes the last reopen reason; a pending one lapses otherwise."""

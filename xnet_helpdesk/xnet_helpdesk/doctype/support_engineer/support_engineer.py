@@ -2,12 +2,35 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+MANAGER_ROLES = ("Service Center Manager", "Helpdesk Manager", "System Manager")
+# kept by the server (assignment rule and incident controller), never by a form or REST call
+SERVER_FIELDS = ("open_load", "last_assigned_on")
+
 
 class SupportEngineer(Document):
 	def validate(self):
+		self.protect_server_fields()
 		self.validate_capacity()
 		self.validate_user()
 		self.validate_unique_skills()
+
+	def protect_server_fields(self):
+		"""The stored counters win, read under the row lock an assignment takes too: a form saved while an
+		incident is being assigned to this engineer cannot write back a stale open load."""
+		current = {}
+		if not self.is_new():
+			engineer = frappe.qb.DocType("Support Engineer")
+			rows = (
+				frappe.qb.from_(engineer)
+				.select(*[engineer[f] for f in SERVER_FIELDS])
+				.where(engineer.name == self.name)
+				.for_update()
+				.run(as_dict=True)
+			)
+			current = rows[0] if rows else {}
+		for fieldname in SERVER_FIELDS:
+			self.set(fieldname, current.get(fieldname))
+		self.open_load = self.open_load or 0
 
 	def validate_capacity(self):
 		if self.capacity < 1:
@@ -31,6 +54,44 @@ class SupportEngineer(Document):
 
 	def on_update(self):
 		self.grant_engineer_role()
+		self.retry_waiting_incidents()
+
+	def retry_waiting_incidents(self):
+		"""Availability, capacity or activity changed for the better: queued incidents get another go."""
+		before = self.get_doc_before_save()
+		if not self.is_active or self.availability != "Available":
+			return
+		if (
+			not before
+			or before.availability != "Available"
+			or not before.is_active
+			or (self.capacity or 0) > (before.capacity or 0)
+		):
+			from xnet_helpdesk.assignment.engine import enqueue_retry
+
+			enqueue_retry()
+
+	@frappe.whitelist()
+	def go_off_duty(self):
+		"""Manager action: the engineer leaves, their open incidents go to the nearest free engineers."""
+		from xnet_helpdesk.assignment.engine import reassign_open_incidents
+
+		if not set(MANAGER_ROLES) & set(frappe.get_roles()):
+			frappe.throw(
+				_("Only a service center manager can send an engineer off duty"), frappe.PermissionError
+			)
+		self.check_permission("write")
+		if self.availability != "Off Duty":
+			self.availability = "Off Duty"
+			self.save()
+		result = reassign_open_incidents(self.name)
+		frappe.msgprint(
+			_("Reassigned: {0}. Kept (nobody free): {1}.").format(
+				", ".join(result["reassigned"]) or "—", ", ".join(result["kept"]) or "—"
+			),
+			title=_("Off Duty"),
+		)
+		return result
 
 	def grant_engineer_role(self):
 		"""The engineer record is what makes a user first or second line: give the role that lets them work."""

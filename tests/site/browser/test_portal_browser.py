@@ -1,0 +1,145 @@
+"""The portal in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright), on a phone-sized
+screen, in Russian first: look up an incident, open the e-mailed link, rate with the stars, reopen, and
+switch language. Screenshots go to test-artifacts/portal/."""
+
+import os
+from pathlib import Path
+
+import frappe
+import pytest
+
+from tests.site.portal_helpers import (
+	cleanup,
+	committed_incident,
+	fresh,
+	reset_rate_limits,
+	stored_rating,
+	token_for,
+	wait_until,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "portal"
+PHONE = {"width": 390, "height": 844}
+
+if not os.path.exists(CHROMIUM):
+	pytest.skip(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed in the bench env")
+
+
+@pytest.fixture(scope="module")
+def names():
+	created = []
+	yield created
+	cleanup(created)
+
+
+@pytest.fixture(scope="module")
+def browser():
+	ARTIFACTS.mkdir(parents=True, exist_ok=True)
+	with sync_api.sync_playwright() as playwright:
+		chromium = playwright.chromium.launch(
+			executable_path=CHROMIUM,
+			args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+		)
+		yield chromium
+		chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+	context = browser.new_context(viewport=PHONE, locale="ru-RU", is_mobile=True, has_touch=True)
+	page = context.new_page()
+	yield page
+	context.close()
+
+
+def shot(page, name):
+	page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_look_up_an_incident_on_a_phone(world, names, server, page):
+	reset_rate_limits()
+	doc = committed_incident(world, names, "In Progress")
+	page.goto(server.base + "/support")
+	assert page.locator("html").get_attribute("lang") == "ru"
+	page.fill("#number", doc.name)
+	page.fill("#contact", world["users"]["karmet_client"])
+	page.click("button[type=submit]")
+	page.wait_for_selector("#result .status")
+	assert page.locator("#result h2").inner_text().startswith(doc.name)
+	assert page.locator("#result .timeline li").count() == 3
+	# nothing sticks out sideways on a phone
+	assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+	shot(page, "01-lookup-found")
+	page.fill("#contact", "someone@else.kz")
+	page.click("button[type=submit]")
+	page.wait_for_selector(".msg.err")
+	assert page.locator("#result .card").count() == 0
+	shot(page, "02-lookup-not-found")
+
+
+def test_open_the_emailed_link_and_rate_with_the_stars(world, names, server, page):
+	doc = committed_incident(world, names, "Resolved")
+	page.goto(f"{server.base}/support/incident?t={token_for(doc.name)}&stars=4#rate")
+	assert page.locator("#star4").is_checked()
+	shot(page, "03-emailed-link-star-prefilled")
+	page.click("label[for=star5]")
+	assert page.locator("#star5").is_checked()
+	page.fill("#comment", "Спасибо, всё работает! <b>жирно</b>")
+	page.click("form[data-method=rate] button[type=submit]")
+	page.wait_for_selector("form[data-method=rate] .msg.ok")
+	rating = stored_rating(doc.name, "stars", "comment", "source")
+	assert (rating.stars, rating.comment, rating.source) == (5, "Спасибо, всё работает! жирно", "E-mail Link")
+	page.wait_for_load_state("load")
+	page.wait_for_selector("#star5:checked")
+	shot(page, "04-rated")
+
+
+def test_reopen_from_the_emailed_link(world, names, server, page):
+	doc = committed_incident(world, names, "Resolved")
+	page.goto(f"{server.base}/support/incident?t={token_for(doc.name)}")
+	page.fill("#reason", "Принтер снова зажёвывает бумагу")
+	shot(page, "05-reopen-reason")
+	page.click("form[data-method=reopen] button[type=submit]")
+	page.wait_for_selector("form[data-method=reopen] .msg.ok")
+	assert wait_until(lambda: fresh("Incident", doc.name, "status").status == "Reopened")
+	page.wait_for_load_state("load")
+	page.wait_for_function("!document.querySelector('form[data-method=reopen]')")
+	assert "Принтер снова зажёвывает бумагу" in page.content()
+	shot(page, "06-reopened")
+
+
+def test_switch_language(world, names, server, page):
+	page.goto(server.base + "/support")
+	russian = page.locator("h1").inner_text()
+	page.click(".langs a[data-lang=kk]")
+	page.wait_for_function("document.documentElement.lang === 'kk'")
+	kazakh = page.locator("h1").inner_text()
+	assert kazakh != russian
+	shot(page, "07-kazakh")
+	# the choice sticks (cookie) on the next page without ?_lang
+	page.goto(server.base + "/support")
+	assert page.locator("html").get_attribute("lang") == "kk"
+	page.click(".langs a[data-lang=en]")
+	page.wait_for_function("document.documentElement.lang === 'en'")
+	assert page.locator("h1").inner_text() == "Check the status of your incident"
+	shot(page, "08-english")
+
+
+def test_logged_in_client_confirms_from_my_incidents(world, names, server, page):
+	doc = committed_incident(world, names, "Resolved")
+	from tests.harness.world import PASSWORD
+
+	page.goto(server.base + "/login?redirect-to=/support/my")
+	page.fill("#login_email", world["users"]["karmet_client"])
+	page.fill("#login_password", PASSWORD)
+	page.click(".btn-login")
+	page.wait_for_url("**/support/my**")
+	shot(page, "09-my-incidents")
+	page.click(f"text={doc.name}")
+	page.wait_for_selector("form[data-method=confirm]")
+	page.click("form[data-method=confirm] button[type=submit]")
+	page.wait_for_selector("form[data-method=confirm] .msg.ok")
+	assert wait_until(lambda: fresh("Incident", doc.name, "status").status == "Closed")
+	shot(page, "10-confirmed")

@@ -1,0 +1,407 @@
+"""Support mail end to end: a real IMAP mailbox (dovecot) read by Frappe's Email Account code, and the
+client e-mails delivered through Frappe's Email Queue to a real SMTP sink."""
+
+import email.utils
+import time
+from email.header import Header
+from email.message import EmailMessage
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+import frappe
+import pytest
+from frappe.utils import add_days, now_datetime
+
+from tests.harness import mail as mail_harness
+from tests.harness.states import bring_to
+
+pytestmark = pytest.mark.skipif(
+	bool(mail_harness.unavailable_reason()), reason=str(mail_harness.unavailable_reason())
+)
+
+ACCOUNT = "TEST Support Mailbox"
+STARTED = {}
+
+
+@pytest.fixture(scope="module")
+def servers(site):
+	imap = mail_harness.Dovecot()
+	smtp = mail_harness.SmtpSink()
+	yield imap, smtp
+	imap.stop()
+	smtp.stop()
+
+
+@pytest.fixture(scope="module")
+def account(servers, world):
+	imap, smtp = servers
+	started = STARTED["at"] = now_datetime()
+	frappe.db.rollback()
+	if frappe.db.exists("Email Account", ACCOUNT):
+		frappe.delete_doc("Email Account", ACCOUNT, force=True)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": ACCOUNT,
+			"email_id": mail_harness.MAILBOX_USER,
+			"login_id": mail_harness.MAILBOX_USER,
+			"password": mail_harness.MAILBOX_PASSWORD,
+			"service": "",
+			"enable_incoming": 1,
+			"use_imap": 1,
+			"email_server": "127.0.0.1",
+			"incoming_port": imap.port,
+			"use_ssl": 0,
+			"use_starttls": 0,
+			"imap_folder": [{"folder_name": "INBOX", "append_to": "Incident"}],
+			"email_sync_option": "UNSEEN",
+			"initial_sync_count": "100",
+			"enable_outgoing": 1,
+			"smtp_server": "127.0.0.1",
+			"smtp_port": smtp.port,
+			"use_tls": 0,
+			"no_smtp_authentication": 1,
+			"default_outgoing": 1,
+			"enable_auto_reply": 0,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	frappe.db.commit()
+	yield doc
+	frappe.db.rollback()
+	cleanup(started)
+	frappe.delete_doc("Email Account", ACCOUNT, force=True, ignore_missing=True)
+	frappe.db.commit()
+
+
+def cleanup(since):
+	for name in frappe.get_all("Incident", filters={"creation": [">=", since]}, pluck="name"):
+		frappe.delete_doc("Engineer Rating", name, force=True, ignore_missing=True)
+		for communication in frappe.get_all(
+			"Communication", filters={"reference_doctype": "Incident", "reference_name": name}, pluck="name"
+		):
+			frappe.delete_doc("Communication", communication, force=True)
+		frappe.delete_doc("Incident", name, force=True)
+	for contact in frappe.get_all(
+		"Contact", filters={"creation": [">=", since], "user": ["is", "not set"]}, pluck="name"
+	):
+		frappe.delete_doc("Contact", contact, force=True)
+	frappe.db.delete("Email Queue", {"creation": [">=", since]})
+
+
+@pytest.fixture(autouse=True)
+def unmuted(account):
+	"""The test site mutes e-mail; these tests send for real, to the sink."""
+	muted, flagged = frappe.local.conf.get("mute_emails"), frappe.flags.mute_emails
+	frappe.local.conf.mute_emails = 0
+	frappe.flags.mute_emails = False  # an earlier test in the session may have left Frappe's flag set
+	# Frappe caches the outgoing account per process (frappe.local): an earlier test cached "none"
+	frappe.local.outgoing_email_account = {}
+	yield
+	frappe.local.conf.mute_emails, frappe.flags.mute_emails = muted, flagged
+
+
+def message(subject, body="Здравствуйте! Не работает принтер в бухгалтерии.", sender=None, **headers):
+	msg = EmailMessage()
+	msg["From"] = sender or "Karmet Client <karmet.client@test.xnet.kz>"
+	msg["To"] = mail_harness.MAILBOX_USER
+	msg["Subject"] = subject
+	msg["Date"] = email.utils.formatdate()
+	msg["Message-ID"] = email.utils.make_msgid(domain="karmet.test")
+	for name, value in headers.items():
+		msg[name.replace("_", "-")] = value
+	msg.set_content(body)
+	return msg
+
+
+def receive(imap, *messages):
+	imap.deliver(*messages)
+	frappe.db.rollback()
+	frappe.get_doc("Email Account", ACCOUNT).receive()
+	frappe.db.rollback()
+
+
+def incident_for(msg):
+	communication = frappe.db.get_value(
+		"Communication",
+		{"message_id": msg["Message-ID"].strip("<>")},
+		["reference_doctype", "reference_name"],
+		as_dict=True,
+	)
+	assert communication and communication.reference_doctype == "Incident", msg["Subject"]
+	return frappe.get_doc("Incident", communication.reference_name)
+
+
+def flush_mail():
+	"""Send what this module queued, as Frappe's flush job does (mail other tests left queued stays out of it)."""
+	frappe.db.commit()
+	for name in frappe.get_all(
+		"Email Queue", filters={"status": "Not Sent", "creation": [">=", STARTED["at"]]}, pluck="name"
+	):
+		try:
+			frappe.get_doc("Email Queue", name).send()
+		except Exception:
+			pass  # flush logs and goes on; the queue row keeps the failure (the SMTP outage test reads it)
+	frappe.db.commit()
+
+
+def sent_to(smtp, address, contains):
+	return smtp.wait_for(
+		lambda m: address in (m["To"] or "") and contains in (m["Subject"] or ""), timeout=15
+	)
+
+
+# --------------------------------------------------------------------------- new incidents
+
+
+def test_mail_from_a_known_contact_registers_an_incident_and_acknowledges_it(servers, account, world):
+	imap, smtp = servers
+	msg = message("Не печатает принтер")
+	receive(imap, msg)
+	incident = incident_for(msg)
+	assert (incident.channel, incident.contact, incident.client_company, incident.status) == (
+		"E-mail",
+		world["contacts"]["karmet_client"],
+		"TEST KarMet",
+		"Registered",
+	)
+	assert "бухгалтерии" in incident.description
+	flush_mail()
+	ack = sent_to(smtp, "karmet.client@test.xnet.kz", incident.name)
+	assert ack, "no Registered e-mail reached the SMTP sink"
+	body = ack[0].get_body(("html", "plain")).get_content()
+	assert "зарегистрирован" in ack[0]["Subject"] and incident.subject in body and "Канал" in body
+
+
+def test_unknown_sender_of_a_client_domain_becomes_a_contact(servers, account):
+	imap, _smtp = servers
+	msg = message("VPN не подключается", sender="Асель Нурланова <asel@karmet.test>")
+	receive(imap, msg)
+	incident = incident_for(msg)
+	assert incident.client_company == "TEST KarMet" and incident.contact and not incident.needs_triage
+	contact = frappe.get_doc("Contact", incident.contact)
+	assert contact.email_id == "asel@karmet.test" and contact.links[0].link_name == "TEST KarMet"
+
+
+def test_unknown_sender_of_an_unknown_domain_is_flagged_for_the_operator(servers, account):
+	imap, _smtp = servers
+	msg = message("Помогите", sender="stranger@example.org")
+	receive(imap, msg)
+	incident = incident_for(msg)
+	assert incident.needs_triage and not incident.contact and incident.contact_email == "stranger@example.org"
+
+
+@pytest.mark.parametrize(
+	"headers",
+	[
+		{"Auto_Submitted": "auto-replied"},
+		{"X_Autoreply": "yes"},
+		{"Precedence": "bulk"},
+		{"X_XNet_Helpdesk": "xnet-test.localhost"},
+	],
+	ids=["auto-submitted", "x-autoreply", "bulk", "our-own"],
+)
+def test_loops_never_create_incidents(servers, account, headers):
+	imap, _smtp = servers
+	before = frappe.db.count("Incident")
+	msg = message("Out of office / Нет на месте", **headers)
+	receive(imap, msg)
+	assert frappe.db.count("Incident") == before
+	assert not frappe.db.exists("Communication", {"message_id": msg["Message-ID"].strip("<>")})
+
+
+def test_the_same_message_fetched_twice_registers_once(servers, account):
+	imap, _smtp = servers
+	msg = message("Дубликат письма")
+	receive(imap, msg)
+	before = frappe.db.count("Incident")
+	receive(imap, msg)
+	assert frappe.db.count("Incident") == before
+
+
+@pytest.mark.parametrize("charset", ["koi8-r", "windows-1251", "utf-8"])
+def test_cyrillic_in_any_common_charset(servers, account, charset):
+	imap, _smtp = servers
+	subject, body = f"Сбой 1С ({charset})", 'Ошибка при проведении документа: "Нет доступа".'
+	msg = MIMEText(body, "plain", charset)
+	msg["Subject"] = Header(subject, charset)
+	msg["From"] = "karmet.client@test.xnet.kz"
+	msg["To"] = mail_harness.MAILBOX_USER
+	msg["Message-ID"] = email.utils.make_msgid(domain="karmet.test")
+	receive(imap, msg.as_bytes())
+	incident = incident_for(msg)
+	assert incident.subject == subject
+	assert "Нет доступа" in incident.description
+
+
+def test_html_only_mail_and_attachments_are_kept(servers, account):
+	imap, _smtp = servers
+	msg = MIMEMultipart()
+	msg["Subject"] = "Скриншот ошибки"
+	msg["From"] = "karmet.client@test.xnet.kz"
+	msg["To"] = mail_harness.MAILBOX_USER
+	msg["Message-ID"] = email.utils.make_msgid(domain="karmet.test")
+	msg.attach(MIMEText("<p>См. <b>вложение</b><script>alert(1)</script></p>", "html", "utf-8"))
+	big = MIMEApplication(b"\0" * (20 * 1024 * 1024), Name="dump.bin")
+	big["Content-Disposition"] = 'attachment; filename="dump.bin"'
+	small = MIMEApplication("отчёт".encode(), Name="report.txt")
+	small["Content-Disposition"] = 'attachment; filename="report.txt"'
+	msg.attach(big)
+	msg.attach(small)
+	receive(imap, msg.as_bytes())
+	incident = incident_for(msg)
+	assert "вложение" in incident.description and "<script>" not in incident.description
+	files = frappe.get_all(
+		"File",
+		filters={"attached_to_doctype": "Incident", "attached_to_name": incident.name},
+		fields=["file_name", "file_size"],
+	)
+	assert {f.file_name for f in files} == {"dump.bin", "report.txt"}
+
+
+def test_malformed_mime_does_not_stop_the_batch(servers, account):
+	imap, _smtp = servers
+	broken = (
+		b"From: karmet.client@test.xnet.kz\r\nTo: support@xnet.test\r\nSubject: =?utf-8?B?broken==?=\r\n"
+		b'Message-ID: <broken-1@karmet.test>\r\nContent-Type: multipart/mixed; boundary="nope"\r\n\r\n'
+		b"--wrong\r\nContent-Type: text/plain; charset=unknown-8bit\r\n\r\n\xff\xfe garbage\r\n"
+	)
+	good = message("После битого письма")
+	receive(imap, broken, good)
+	assert incident_for(good).subject == "После битого письма"
+
+
+# --------------------------------------------------------------------------- replies
+
+
+def test_reply_with_the_number_threads_and_never_creates_a_second_incident(servers, account):
+	imap, _smtp = servers
+	first = message("Монитор мерцает")
+	receive(imap, first)
+	incident = incident_for(first)
+	before = frappe.db.count("Incident")
+	reply = message(f"Re: Инцидент {incident.name} зарегистрирован", body="Модель монитора: Dell P2419H")
+	receive(imap, reply)
+	assert frappe.db.count("Incident") == before
+	assert incident_for(reply).name == incident.name
+
+
+def test_reply_by_headers_only_threads(servers, account):
+	imap, smtp = servers
+	first = message("Не открывается почта")
+	receive(imap, first)
+	incident = incident_for(first)
+	flush_mail()
+	ack = sent_to(smtp, "karmet.client@test.xnet.kz", incident.name)[0]
+	reply = message("Re: ваше письмо", body="Уточнение: Outlook 2016")
+	reply["In-Reply-To"] = ack["Message-ID"]
+	reply["References"] = ack["Message-ID"]
+	receive(imap, reply)
+	assert incident_for(reply).name == incident.name
+
+
+def test_a_stranger_quoting_a_number_does_not_get_into_the_incident(servers, account):
+	imap, _smtp = servers
+	first = message("Сломалась клавиатура")
+	receive(imap, first)
+	incident = incident_for(first)
+	intruder = message(f"Re: {incident.name}", sender="someone@example.org")
+	receive(imap, intruder)
+	assert incident_for(intruder).name != incident.name
+
+
+def test_reply_to_a_resolved_incident_reopens_it_and_tells_the_engineer(servers, account, world):
+	imap, smtp = servers
+	first = message("Не работает сканер")
+	receive(imap, first)
+	incident = bring_to(incident_for(first), "Resolved", world["users"]["kar_engineer"])
+	frappe.db.commit()
+	reply = message(f"Re: Инцидент {incident.name} решён", body="Сканер снова не работает")
+	receive(imap, reply)
+	incident.reload()
+	assert incident.status == "Reopened" and incident.reopen_count == 1
+	assert "Сканер снова не работает" in incident.last_reopen_reason
+	flush_mail()
+	assert sent_to(smtp, world["users"]["kar_engineer"], incident.name)
+
+
+def test_reply_to_an_awaiting_client_incident_resumes_work(servers, account, world):
+	imap, _smtp = servers
+	first = message("Нужен доступ к папке")
+	receive(imap, first)
+	incident = bring_to(incident_for(first), "Awaiting Client", world["users"]["kar_engineer"])
+	frappe.db.commit()
+	receive(imap, message(f"Re: {incident.name}", body="Папка \\\\srv\\buh"))
+	incident.reload()
+	assert incident.status == "In Progress"
+
+
+def test_reply_after_the_reopen_window_starts_a_linked_incident(servers, account, world):
+	imap, _smtp = servers
+	first = message("Медленный интернет")
+	receive(imap, first)
+	incident = bring_to(incident_for(first), "Resolved", world["users"]["kar_engineer"])
+	frappe.db.set_value("Incident", incident.name, "resolved_on", add_days(now_datetime(), -30))
+	frappe.db.commit()
+	reply = message(f"Re: Инцидент {incident.name} решён", body="Опять медленно")
+	receive(imap, reply)
+	follow_up = incident_for(reply)
+	assert follow_up.name != incident.name and follow_up.previous_incident == incident.name
+	assert frappe.db.get_value("Incident", incident.name, "status") == "Resolved"
+
+
+# --------------------------------------------------------------------------- outgoing
+
+
+def test_client_language_picks_the_template(servers, account, world):
+	imap, smtp = servers
+	frappe.db.set_value("Contact", world["contacts"]["karmet_client2"], "preferred_language", "kk")
+	frappe.db.commit()
+	try:
+		msg = message("Принтер кептеліп қалды", sender="karmet.client2@test.xnet.kz")
+		receive(imap, msg)
+		incident = incident_for(msg)
+		flush_mail()
+		sent = sent_to(smtp, "karmet.client2@test.xnet.kz", incident.name)
+		assert sent and "тіркелді" in sent[0]["Subject"]
+	finally:
+		frappe.db.set_value("Contact", world["contacts"]["karmet_client2"], "preferred_language", None)
+		frappe.db.commit()
+
+
+def test_smtp_outage_keeps_the_incident_and_delivers_on_retry(servers, account, world):
+	imap, smtp = servers
+	smtp.stop()
+	try:
+		msg = message("Письмо во время аварии почты")
+		receive(imap, msg)
+		incident = incident_for(msg)
+		flush_mail()
+		queued = frappe.get_all(
+			"Email Queue", filters={"reference_name": incident.name}, fields=["name", "status"]
+		)
+		assert queued and all(q.status in ("Not Sent", "Error", "Partially Errored") for q in queued)
+	finally:
+		smtp.start()
+	frappe.db.set_value("Email Queue", {"reference_name": incident.name}, "status", "Not Sent")
+	flush_mail()
+	assert sent_to(smtp, "karmet.client@test.xnet.kz", incident.name)
+
+
+def test_auto_close_after_quiet_days(site, world):
+	from tests.harness.world import make_incident
+	from xnet_helpdesk.incident_flow.auto_close import close_quiet_resolved_incidents
+
+	incident = bring_to(make_incident(world), "Resolved", world["users"]["kar_engineer"])
+	recent = bring_to(make_incident(world), "Resolved", world["users"]["kar_engineer"])
+	frappe.db.set_value("Incident", incident.name, "resolved_on", add_days(now_datetime(), -10))
+	frappe.db.commit()
+	try:
+		closed = close_quiet_resolved_incidents()
+		assert incident.name in closed and recent.name not in closed
+		assert frappe.db.get_value("Incident", incident.name, ["status", "closed_on"])[0] == "Closed"
+	finally:
+		for name in (incident.name, recent.name):
+			frappe.delete_doc("Incident", name, force=True)
+		frappe.db.commit()

@@ -1,0 +1,228 @@
+"""Incoming support mail → incidents, through Frappe's own Email Account receive path.
+
+Frappe fetches the mail and stores each message as a Communication; this module decides, per message,
+whether it is a loop (never an incident), a reply to an incident (threaded, and it may reopen or resume
+it) or a new incident (sender matched to a Contact, or a new Contact of the company owning the sender's
+domain, or flagged for the operator).
+"""
+
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+
+import frappe
+from frappe import _
+from frappe.email.receive import InboundMail, SentEmailInInboxError
+from frappe.utils import add_days, cint, get_datetime, now_datetime, strip_html
+
+from xnet_helpdesk.incident_flow import lifecycle
+from xnet_helpdesk.incident_flow.transitions import move_to
+from xnet_helpdesk.intake.mail_rules import email_domain, incident_numbers, loop_reason
+
+MAX_REASON_LENGTH = 1000
+
+
+class LoopMail(SentEmailInInboxError):
+	"""Frappe's receive loop rolls this back quietly: the message leaves no trace."""
+
+
+class IncidentInboundMail(InboundMail):
+	def set_subject(self):
+		"""Decode every encoded word of the subject. Frappe keeps only the first chunk, so the usual
+		"Re: =?utf-8?b?...?=" of a reply in Cyrillic would lose everything after "Re:", number included."""
+		super().set_subject()
+		try:
+			subject = str(make_header(decode_header(self.mail.get("Subject", "")))).strip()
+		except (LookupError, UnicodeDecodeError, HeaderParseError):
+			return
+		if subject:
+			self.subject = " ".join(subject.split())[:140]
+
+	def process(self):
+		reason = loop_reason(self.mail, {self.email_account.email_id or ""})
+		if reason:
+			frappe.logger("xnet_helpdesk.intake").info(
+				{"skipped": self.message_id, "from": self.from_email, "reason": reason}
+			)
+			raise LoopMail(reason)
+		communication = super().process()
+		if self.flags.is_new_communication and self.flags.get("replied_incident"):
+			handle_client_reply(self.flags.replied_incident, communication)
+		return communication
+
+	# ------------------------------------------------------------------ threading
+
+	def parent_communication(self):
+		"""In-Reply-To first (Frappe), then every id in References: mail clients differ in what they keep."""
+		parent = super().parent_communication()
+		if parent:
+			return parent
+		from frappe.core.doctype.communication.communication import Communication
+
+		for message_id in reversed(self.references()):
+			communication = Communication.find_one_by_filters(message_id=message_id)
+			if communication:
+				self._parent_communication = communication
+				return communication
+		return parent
+
+	def references(self) -> list[str]:
+		return [part.strip("<>") for part in (self.mail.get("References") or "").split() if part.strip("<>")]
+
+	def reference_document(self):
+		if self._reference_document is not None:
+			return self._reference_document
+		incident = super().reference_document()
+		if not incident:
+			# Frappe matches subjects only for the account-wide append_to, not per IMAP folder
+			incident = self.match_record_by_subject_and_sender("Incident")
+		if incident and incident.doctype == "Incident" and not sender_may_reply(incident, self.from_email):
+			incident = ""
+		if incident and incident.doctype == "Incident" and not accepts_replies(incident):
+			# a finished incident is not reopened by mail: the new message starts a follow-up incident
+			self.flags.previous_incident = incident.name
+			incident = ""
+		if incident and incident.doctype == "Incident":
+			self.flags.replied_incident = incident
+		self._reference_document = incident or ""
+		return self._reference_document
+
+	def match_record_by_subject_and_sender(self, doctype):
+		"""Only the incident number threads by subject; a similar subject is a new problem, not a reply."""
+		if doctype != "Incident":
+			return super().match_record_by_subject_and_sender(doctype)
+		for number in incident_numbers(self.subject):
+			if frappe.db.exists("Incident", number):
+				return frappe.get_doc("Incident", number)
+		return None
+
+	# ------------------------------------------------------------------ new incidents
+
+	def _create_reference_document(self, doctype):
+		if doctype != "Incident":
+			return super()._create_reference_document(doctype)
+		incident = frappe.new_doc("Incident")
+		incident.update(
+			{
+				"channel": "E-mail",
+				"subject": (self.subject or _("(no subject)")).strip()[:240],
+				"description": self.content
+				if self.content_type == "text/html"
+				else plain_to_html(self.content),
+				"contact_email": self.from_email,
+				"contact_name": self.from_real_name,
+				"previous_incident": self.flags.get("previous_incident"),
+			}
+		)
+		contact, company = find_or_create_contact(self.from_email, self.from_real_name)
+		if contact:
+			incident.contact = contact
+		if company:
+			incident.client_company = company
+		else:
+			incident.needs_triage = 1
+		incident.insert(ignore_permissions=True)
+		self.flags.new_incident = incident.name
+		return incident.name
+
+	def save_attachments_in_doc(self, doc):
+		"""Attachments are kept on the Communication (Frappe) and shown on the incident as well."""
+		files = super().save_attachments_in_doc(doc)
+		reference = self.reference_document() or (
+			frappe.get_doc("Incident", self.flags.new_incident) if self.flags.get("new_incident") else None
+		)
+		if reference and reference.doctype == "Incident":
+			for file in files:
+				frappe.get_doc(
+					{
+						"doctype": "File",
+						"file_name": file.file_name,
+						"file_url": file.file_url,
+						"is_private": 1,
+						"attached_to_doctype": "Incident",
+						"attached_to_name": reference.name,
+					}
+				).insert(ignore_permissions=True)
+		return files
+
+
+def plain_to_html(text: str) -> str:
+	from html import escape
+
+	return "<br>".join(escape(line) for line in (text or "").splitlines())
+
+
+def find_or_create_contact(address: str, real_name: str | None) -> tuple[str | None, str | None]:
+	"""(contact, company) for a sender: an existing Contact by e-mail, else a new one for the company whose
+	e-mail domain matches, else (None, None) and the operator sorts it out."""
+	email_row = frappe.qb.DocType("Contact Email")
+	rows = (
+		frappe.qb.from_(email_row)
+		.select(email_row.parent)
+		.where(email_row.email_id == address)
+		.where(email_row.parenttype == "Contact")
+		.limit(1)
+		.run()
+	)
+	if rows:
+		from xnet_helpdesk.xnet_helpdesk.doctype.incident.incident import contact_company
+
+		return rows[0][0], contact_company(rows[0][0])
+	domain = email_domain(address)
+	company = domain and frappe.db.get_value(
+		"Client Company Email Domain", {"domain": domain, "parenttype": "Client Company"}, "parent"
+	)
+	if not company:
+		return None, None
+	first_name, _sep, last_name = (real_name or address.partition("@")[0]).strip().partition(" ")
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": first_name or address,
+			"last_name": last_name or None,
+			"email_ids": [{"email_id": address, "is_primary": 1}],
+			"links": [{"link_doctype": "Client Company", "link_name": company}],
+		}
+	)
+	# a side record of registering the mail (the receive job has no user to own it)
+	contact.insert(ignore_permissions=True)
+	return contact.name, company
+
+
+def sender_may_reply(incident, address: str) -> bool:
+	"""Replies come from the incident's own client, or a colleague at the same client company."""
+	address = (address or "").lower()
+	if address and address == (incident.contact_email or "").lower():
+		return True
+	if not incident.client_company:
+		return False
+	domain = email_domain(address)
+	return bool(
+		domain
+		and frappe.db.exists(
+			"Client Company Email Domain", {"parent": incident.client_company, "domain": domain}
+		)
+	)
+
+
+def reopen_window_days() -> int:
+	return cint(frappe.db.get_single_value("Helpdesk Settings", "reopen_window_days")) or 7
+
+
+def accepts_replies(incident) -> bool:
+	if incident.status in lifecycle.FINAL_STATUSES:
+		return False
+	if incident.status == lifecycle.RESOLVED and incident.resolved_on:
+		return get_datetime(incident.resolved_on) >= add_days(now_datetime(), -reopen_window_days())
+	return True
+
+
+def handle_client_reply(incident, communication):
+	"""A client's reply moves the incident on: it reopens a resolved one, it answers an engineer's question."""
+	incident.reload()
+	text = (communication.text_content or strip_html(communication.content or "")).strip()
+	if incident.status == lifecycle.RESOLVED:
+		move_to(
+			incident, lifecycle.REOPENED, reopen_reason=(text or _("Reply by e-mail"))[:MAX_REASON_LENGTH]
+		)
+	elif incident.status == lifecycle.AWAITING_CLIENT:
+		move_to(incident, lifecycle.IN_PROGRESS)

@@ -1,0 +1,115 @@
+"""Client and engineer e-mails: *when* and *to whom* is a Notification, *what* is an Email Template per
+language ("Incident Registered (ru)", "(kk)", "(en)"). Both are ordinary records that admins edit in the
+Desk; they are created when missing and never overwritten.
+
+The Notification's subject and body call the Jinja methods below, which pick the template in the
+recipient's language and make sure the incident number is in the subject (replies thread on it).
+"""
+
+import frappe
+from frappe.utils import cint
+
+from xnet_helpdesk.intake.mail_rules import OWN_NOTIFICATION_HEADER, thread_subject
+from xnet_helpdesk.intake.template_texts import LANGUAGES, NOTIFICATIONS, TEMPLATES
+
+DEFAULT_LANGUAGE = "ru"
+
+
+def language_of(doc, recipient: str = "client") -> str:
+	if recipient == "engineer":
+		language = doc.get("engineer") and frappe.db.get_value("User", doc.engineer, "language")
+	else:
+		language = doc.get("client_language")
+	return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _template(event: str, language: str):
+	for candidate in (language, DEFAULT_LANGUAGE, "en"):
+		name = f"{event} ({candidate})"
+		if frappe.db.exists("Email Template", name):
+			return frappe.get_cached_doc("Email Template", name), candidate
+	frappe.throw(f"Email Template {event} is missing")
+
+
+def _context(doc, language: str) -> dict:
+	from xnet_helpdesk.portal.access import portal_link
+
+	return {
+		"doc": doc,
+		"lang": language,
+		"incident_link": portal_link(doc.name) if doc.get("contact") or doc.get("contact_email") else "",
+		"rating_links": {stars: portal_link(doc.name, stars) for stars in range(1, 6)}
+		if doc.get("status") in ("Resolved", "Closed")
+		else {},
+		"support_phones": "+7 (7212) 50-52-52, +7 (727) 225-52-52",
+	}
+
+
+def _rendered(doc, event: str, recipient: str) -> tuple[str, str]:
+	"""Subject and body together: a Notification asks for both, so the template and links are built once."""
+	cache = getattr(frappe.local, "xnet_rendered_mail", None)
+	if cache is None:
+		cache = frappe.local.xnet_rendered_mail = {}
+	key = (doc.name, str(doc.get("modified")), event, recipient)
+	if key not in cache:
+		template, language = _template(event, language_of(doc, recipient))
+		context = _context(doc, language)
+		subject = frappe.render_template(template.subject, context)
+		body = template.response_html if cint(template.use_html) else template.response
+		cache[key] = (
+			thread_subject(" ".join(subject.split()), doc.name),
+			frappe.render_template(body, context),
+		)
+	return cache[key]
+
+
+def xnet_mail_subject(doc, event: str, recipient: str = "client") -> str:
+	return _rendered(doc, event, recipient)[0]
+
+
+def xnet_mail_body(doc, event: str, recipient: str = "client") -> str:
+	return _rendered(doc, event, recipient)[1]
+
+
+def mark_outgoing(email):
+	"""Every mail this site sends carries our header, so one that comes back never becomes an incident."""
+	email.set_header(OWN_NOTIFICATION_HEADER, frappe.local.site)
+
+
+def ensure_mail_records():
+	for (event, language), (subject, body) in TEMPLATES.items():
+		name = f"{event} ({language})"
+		if not frappe.db.exists("Email Template", name):
+			frappe.get_doc(
+				{
+					"doctype": "Email Template",
+					"name": name,
+					"subject": subject,
+					"use_html": 1,
+					"response_html": body,
+				}
+			).insert(ignore_permissions=True)
+	for spec in NOTIFICATIONS:
+		if frappe.db.exists("Notification", spec["name"]):
+			continue
+		recipient = spec.get("recipient", "client")
+		notification = frappe.get_doc(
+			{
+				"doctype": "Notification",
+				"name": spec["name"],
+				"subject": f'{{{{ xnet_mail_subject(doc, "{spec["event"]}", "{recipient}") }}}}',
+				"document_type": "Incident",
+				"event": spec["trigger"],
+				"value_changed": spec.get("value_changed"),
+				"condition": spec.get("condition"),
+				"channel": "Email",
+				"enabled": 1,
+				"is_standard": 0,
+				"message_type": "HTML",
+				"message": f'{{{{ xnet_mail_body(doc, "{spec["event"]}", "{recipient}") }}}}',
+				"recipients": [{"receiver_by_document_field": spec["to_field"]}],
+			}
+		)
+		# "name" is the subject for a new Notification (its autoname); keep the readable name
+		notification.flags.name_set = True
+		notification.insert(ignore_permissions=True, set_name=spec["name"])

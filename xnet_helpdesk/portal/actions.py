@@ -1,0 +1,189 @@
+"""What a verified client can do from the portal: reopen, confirm (close) and rate.
+
+The caller has resolved access (login or signed link) already; these functions re-check the incident's
+state on the server, so nothing depends on what the page showed.
+"""
+
+import html
+import json
+from contextlib import contextmanager
+
+import frappe
+from frappe import _
+from frappe.model.workflow import apply_workflow, get_workflow_name
+from frappe.utils import cint, now_datetime, strip_html_tags
+
+from xnet_helpdesk.incident_flow import lifecycle
+from xnet_helpdesk.incident_flow.workflow_map import status_for_state
+from xnet_helpdesk.portal import rules
+from xnet_helpdesk.portal.access import Access
+
+MAX_TEXT = 2000
+SOURCES = {"login": "Portal", "token": "Portal", "email": "E-mail Link"}
+
+
+def clean_text(value, limit: int = MAX_TEXT) -> str:
+	"""Plain text only: markup a client types is dropped before anyone stores or shows it.
+
+	Frappe HTML-escapes a guest's parameters; unescaping first makes the escaped tags strippable too.
+	"""
+	return strip_html_tags(html.unescape(str(value or ""))).strip()[:limit]
+
+
+@contextmanager
+def as_system():
+	"""Run a step as Administrator and come back to the request's own session untouched.
+
+	frappe.set_user() rewrites the session object in place (sid, data with the CSRF token), so the
+	request's session object is swapped out for a copy and put back afterwards.
+	"""
+	session, form_dict = frappe.local.session, frappe.local.form_dict
+	frappe.local.session = frappe._dict(session)
+	frappe.set_user("Administrator")
+	try:
+		yield
+	finally:
+		frappe.local.session, frappe.local.form_dict = session, form_dict
+		frappe.local.role_permissions = {}
+		frappe.local.user_perms = None
+		frappe.local.cache = {}
+
+
+def _transition_to(doc, status: str):
+	"""Apply the workflow transition from the incident's state to one that means `status`."""
+	workflow = frappe.get_cached_doc("Workflow", get_workflow_name("Incident"))
+	action = next(
+		(
+			row.action
+			for row in workflow.transitions
+			if row.state == doc.workflow_state and status_for_state(row.next_state) == status
+		),
+		None,
+	)
+	if not action:
+		frappe.throw(_("This incident cannot be changed from the portal now."))
+	# the client was verified by login scope or signed link just before, and the incident's state is checked
+	# here; the workflow's staff roles are borrowed only for this one transition
+	with as_system():
+		return apply_workflow(doc.as_dict(), action)
+
+
+def _incident(access: Access):
+	return frappe.get_doc("Incident", access.incident)
+
+
+def _note(doc, text: str):
+	doc.add_comment("Info", text)
+
+
+def reopen(access: Access, reason: str) -> str:
+	reason = clean_text(reason)
+	if not reason:
+		frappe.throw(_("Please tell us why the problem is not solved."), frappe.ValidationError)
+	doc = _incident(access)
+	window = cint(frappe.db.get_single_value("Helpdesk Settings", "reopen_window_days"))
+	if doc.status != lifecycle.RESOLVED or not rules.within_reopen_window(
+		doc.resolved_on and frappe.utils.get_datetime(doc.resolved_on), now_datetime(), window
+	):
+		frappe.throw(_("This incident can no longer be reopened. Please contact support."))
+	doc.reopen_reason = reason
+	with as_system():
+		doc.save()
+	_transition_to(doc.reload(), lifecycle.REOPENED)
+	_note(doc, _("Reopened by the client on the portal"))
+	return frappe.db.get_value("Incident", doc.name, "status")
+
+
+def confirm(access: Access) -> str:
+	doc = _incident(access)
+	if doc.status != lifecycle.RESOLVED:
+		frappe.throw(_("Only a resolved incident can be confirmed."))
+	# a rating sent just before is stored first (once closed, the controller would refuse a change); its
+	# queued job then finds it stored and only clears the pending entry
+	pending = pending_rating(access.incident)
+	if pending:
+		save_rating(access.incident, pending["stars"], pending["comment"], pending["source"])
+	_transition_to(doc, lifecycle.CLOSED)
+	_note(doc, _("The client confirmed the resolution on the portal"))
+	return frappe.db.get_value("Incident", doc.name, "status")
+
+
+# A rating is accepted at once and stored by a background job: the request checks the link or login,
+# the stars and the incident's state, and keeps the latest submission per incident in Redis; the job
+# saves it through the Engineer Rating controller, whose rules decide (one per incident, not after Closed).
+PENDING_KEY = "xnet_portal_pending_rating"
+_DELETE_IF_UNCHANGED = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0"
+
+
+def _pending_key() -> str:
+	return frappe.cache.make_key(PENDING_KEY)
+
+
+def pending_rating(incident: str) -> dict | None:
+	raw = frappe.cache.execute_command("HGET", _pending_key(), incident)
+	return json.loads(raw) if raw else None
+
+
+def rate(access: Access, stars, comment=None, source: str | None = None) -> dict:
+	stars = cint(stars) if str(stars or "").strip().isdigit() else 0
+	if not 1 <= stars <= 5:
+		frappe.throw(_("A rating is 1 to 5 stars"), title=_("Rating"))
+	comment = clean_text(comment) or None
+	if access.status != lifecycle.RESOLVED:
+		frappe.throw(_("The incident is closed: its rating can no longer be changed"))
+	submission = {
+		"id": frappe.generate_hash(length=12),
+		"stars": stars,
+		"comment": comment,
+		"source": SOURCES.get(source or access.via, "Portal"),
+	}
+	frappe.cache.execute_command("HSET", _pending_key(), access.incident, json.dumps(submission))
+	frappe.enqueue(
+		"xnet_helpdesk.portal.actions.apply_pending_rating",
+		queue="short",
+		job_id=f"xnet-portal-rating::{frappe.local.site}::{access.incident}",
+		deduplicate=True,
+		incident=access.incident,
+	)
+	return {"stars": stars, "comment": comment}
+
+
+def apply_pending_rating(incident: str) -> None:
+	"""Store the latest submitted rating of an incident (a background job)."""
+	for _attempt in range(5):
+		raw = frappe.cache.execute_command("HGET", _pending_key(), incident)
+		if not raw:
+			return
+		submission = json.loads(raw)
+		try:
+			save_rating(incident, submission["stars"], submission["comment"], submission["source"])
+		except frappe.ValidationError:
+			# e.g. closed meanwhile: the controller refused it, and it is dropped with a log entry
+			frappe.db.rollback()
+			frappe.log_error(f"Portal rating for {incident} refused", frappe.get_traceback())
+		else:
+			frappe.db.commit()  # a background job: each applied rating is its own transaction
+		# a newer submission that arrived meanwhile stays for the next round
+		if frappe.cache.eval(_DELETE_IF_UNCHANGED, 1, _pending_key(), incident, raw):
+			return
+
+
+def apply_all_pending_ratings() -> None:
+	"""Safety net (scheduler): ratings whose job was lost, e.g. while no worker ran."""
+	for incident in frappe.cache.execute_command("HKEYS", _pending_key()) or []:
+		apply_pending_rating(incident.decode() if isinstance(incident, bytes) else incident)
+
+
+def save_rating(incident: str, stars: int, comment: str | None, source: str):
+	if frappe.db.exists("Engineer Rating", incident):
+		rating = frappe.get_doc("Engineer Rating", incident)
+		if rating.stars == stars and (rating.comment or None) == comment:
+			return rating
+		rating.stars, rating.comment = stars, comment
+	else:
+		rating = frappe.new_doc("Engineer Rating")
+		rating.update({"incident": incident, "stars": stars, "comment": comment, "source": source})
+	# the client holds no write permission on ratings: the verified client's own rating is stored for them
+	rating.flags.ignore_permissions = True
+	rating.save()
+	return rating

@@ -1,0 +1,69 @@
+"""The portal's POST endpoints. Each accepts only its named parameters; Frappe checks CSRF for
+logged-in sessions, a signed token stands in for the login otherwise."""
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+from frappe.utils import cint
+
+from xnet_helpdesk.portal import actions, queries, rules
+from xnet_helpdesk.portal.access import resolve_access
+
+LOOKUP_WINDOW = 10 * 60
+
+
+def _per_ip_limit():
+	return cint(frappe.conf.get("xnet_portal_lookups_per_ip")) or 30
+
+
+def _per_incident_limit():
+	return cint(frappe.conf.get("xnet_portal_lookups_per_incident")) or 10
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def lookup(number=None, contact=None):
+	"""Status of an incident for anyone who knows its number and the e-mail or phone it was registered with."""
+	# the per-number limit counts every spelling of a number as one ("inc-2026-1 " = "INC-2026-1")
+	frappe.form_dict["lookup_key"] = rules.clean_incident_number(number) or "-"
+	return _limited_lookup(number, contact)
+
+
+@rate_limit(limit=_per_ip_limit, seconds=LOOKUP_WINDOW, methods=["POST"])
+@rate_limit(
+	key="lookup_key", limit=_per_incident_limit, seconds=LOOKUP_WINDOW, methods=["POST"], ip_based=False
+)
+def _limited_lookup(number, contact):
+	found = queries.lookup(str(number or ""), str(contact or ""))
+	if not found:
+		return {
+			"found": False,
+			"message": _("We found no incident with this number and e-mail or phone. Please check both."),
+		}
+	found["found"] = True
+	found["steps"] = [
+		{"label": row["label"], "on": frappe.utils.format_datetime(row["on"], "dd.MM.yyyy HH:mm")}
+		for row in found["steps"]
+	]
+	if found["planned_resolution_time"]:
+		found["planned_resolution_time"] = frappe.utils.format_datetime(
+			found["planned_resolution_time"], "dd.MM.yyyy HH:mm"
+		)
+	return found
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def reopen(incident=None, reason=None, token=None):
+	access = resolve_access(incident, token)
+	return {"status": actions.reopen(access, reason)}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def confirm(incident=None, token=None):
+	access = resolve_access(incident, token)
+	return {"status": actions.confirm(access)}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def rate(incident=None, stars=None, comment=None, token=None, source=None):
+	access = resolve_access(incident, token)
+	return actions.rate(access, stars, comment, "email" if source == "email" else None)

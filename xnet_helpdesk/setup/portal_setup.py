@@ -1,0 +1,13 @@
+"""Records the client portal needs on a site. Idempotent: creates what is missing, never overwrites."""
+
+import frappe
+
+CLIENT_HOME = "support/my"
+
+
+def ensure_portal_setup():
+	# a client who logs in lands on their incidents instead of Frappe's generic /me page
+	if frappe.db.exists("Role", "Helpdesk Client") and not frappe.db.get_value(
+		"Role", "Helpdesk Client", "home_page"
+	):
+		frappe.db.set_value("Role", "Helpdesk Client", "home_page", CLIENT_HOME)

@@ -1,0 +1,60 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from xnet_helpdesk.directory import client, mapping, sync
+
+
+class DirectorySource(Document):
+	def validate(self):
+		self.fill_attribute_map()
+		self.validate_connection_settings()
+		self.validate_limits()
+
+	def fill_attribute_map(self):
+		"""Empty attribute fields take the directory type's default, so a new source works as it is."""
+		preset = mapping.PRESETS.get(self.directory_type) or mapping.PRESETS["Active Directory"]
+		for key, default in preset.items():
+			if not (self.get(f"map_{key}") or "").strip() and (key == "id" or self.is_new()):
+				self.set(f"map_{key}", default)
+		if not (self.user_filter or "").strip():
+			self.user_filter = (
+				mapping.OPENLDAP_DEFAULT_FILTER
+				if self.directory_type == "OpenLDAP"
+				else mapping.AD_DEFAULT_FILTER
+			)
+
+	def validate_connection_settings(self):
+		settings = sync.settings_for(self)
+		try:
+			client.check_settings(settings)
+		except client.DirectoryError as error:
+			frappe.throw(sync.error_message(error, settings), title=_("Invalid directory settings"))
+
+	def validate_limits(self):
+		if not 1 <= (self.page_size or 0) <= 10000:
+			frappe.throw(_("Page Size must be between 1 and 10000"))
+		if not 1 <= (self.timeout or 0) <= 600:
+			frappe.throw(_("Timeout must be between 1 and 600 seconds"))
+		if not 0 <= (self.max_deactivation_percent or 0) <= 100:
+			frappe.throw(_("Deactivation Limit must be between 0 and 100"))
+
+	@frappe.whitelist()
+	def test_connection(self) -> str:
+		self.check_permission("write")
+		return sync.test_connection(self)
+
+	@frappe.whitelist()
+	def preview(self, limit: int = 20, search: str | None = None) -> list[dict]:
+		self.check_permission("write")
+		return sync.preview(self, int(limit or 20), search)
+
+	@frappe.whitelist()
+	def sync_now(self) -> str:
+		self.check_permission("write")
+		if self.is_new():
+			frappe.throw(_("Save the directory source before syncing it."))
+		if not self.enabled:
+			frappe.throw(_("The directory source is disabled."))
+		sync.enqueue_sync(self.name, trigger="Manual")
+		return _("The sync has started in the background; its log appears under Directory Sync Log.")

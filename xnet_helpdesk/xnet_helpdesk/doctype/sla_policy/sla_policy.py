@@ -1,0 +1,43 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+
+class SLAPolicy(Document):
+	def validate(self):
+		self.validate_targets()
+		self.validate_unique_scope()
+
+	def validate_targets(self):
+		if self.response_time_hours <= 0 or self.resolution_time_hours <= 0:
+			frappe.throw(_("Response and resolution targets must be more than zero hours"))
+		if self.resolution_time_hours < self.response_time_hours:
+			frappe.throw(_("The resolution target cannot be shorter than the response target"))
+
+	def validate_unique_scope(self):
+		"""One enabled policy per priority and company (or per priority for the default)."""
+		if not self.enabled:
+			return
+		clash = frappe.db.get_value(
+			"SLA Policy",
+			{
+				"enabled": 1,
+				"priority": self.priority,
+				"client_company": self.client_company or ("is", "not set"),
+				"name": ("!=", self.name or ""),
+			},
+		)
+		if clash:
+			frappe.throw(
+				_("Policy {0} already covers priority {1} for {2}").format(
+					frappe.bold(clash),
+					_(self.priority),
+					frappe.bold(self.client_company) if self.client_company else _("all companies"),
+				)
+			)
+
+	def on_update(self):
+		frappe.cache.delete_value("xnet_sla_policies")
+
+	def on_trash(self):
+		frappe.cache.delete_value("xnet_sla_policies")

@@ -1,0 +1,3 @@
+def get_context(context):
+	# the template reads everything from doc
+	pass

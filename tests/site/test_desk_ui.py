@@ -42,17 +42,6 @@ def browser():
 		launched.close()
 
 
-@pytest.fixture(scope="module")
-def committed():
-	"""Incidents the browser must see are committed; they are deleted when the module ends."""
-	names = []
-	yield names
-	frappe.db.rollback()
-	for name in names:
-		frappe.delete_doc("Incident", name, force=True, ignore_missing=True)
-	frappe.db.commit()
-
-
 def incident_in(world, committed, state, client="karmet_client"):
 	doc = bring_to(make_incident(world, client), state, world["users"]["kar_engineer"])
 	committed.append(doc.name)

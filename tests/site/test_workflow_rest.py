@@ -26,18 +26,6 @@ def clients(world, server):
 	return {role: api_client(server, world["users"][key]) for role, key in ROLE_USERS.items()}
 
 
-@pytest.fixture(scope="module")
-def committed():
-	"""Incidents the server must see are committed; they are deleted when the module ends."""
-	names = []
-	yield names
-	frappe.db.rollback()
-	for name in names:
-		frappe.delete_doc("Engineer Rating", name, force=True, ignore_missing=True)
-		frappe.delete_doc("Incident", name, force=True, ignore_missing=True)
-	frappe.db.commit()
-
-
 def incident_in(world, committed, state):
 	doc = bring_to(make_incident(world, "karmet_client"), state, world["users"]["kar_engineer"])
 	committed.append(doc.name)

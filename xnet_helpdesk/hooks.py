@@ -48,6 +48,11 @@ doc_events = {
 		"on_trash": "xnet_helpdesk.assignment.engine.clear_center_cache",
 	},
 	"User": {"on_update": _clear_scope},
+	# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached)
+	"Workflow": {
+		"on_update": "xnet_helpdesk.overrides.workflow_action.clear_cache",
+		"on_trash": "xnet_helpdesk.overrides.workflow_action.clear_cache",
+	},
 }
 
 # Frappe's Assignment Rule gains the "Nearest Free Engineer" rule (the other rules stay Frappe's)
@@ -70,6 +75,8 @@ make_email_body_message = "xnet_helpdesk.intake.mail_templates.mark_outgoing"
 # ---------------
 scheduler_events = {
 	"cron": {
+		# incident e-mails whose after-commit job was lost (normally sent within seconds)
+		"* * * * *": ["xnet_helpdesk.intake.outbox.deliver_stale"],
 		# incidents nobody was free for; also enqueued when an engineer becomes free
 		"*/5 * * * *": [
 			"xnet_helpdesk.assignment.engine.retry_waiting",
@@ -92,7 +99,7 @@ scheduler_events = {
 # Translations are in translations/<lang>.csv; kk (Kazakh) is added as a Language on install.
 
 # Client portal (www/support/): its signed links are built by portal_link (also a Jinja method, above);
-# its three paths take a short way through the website router (see portal/routing.py)
+# its fixed paths take a short way through the website router (see portal/routing.py)
 website_path_resolver = ["xnet_helpdesk.portal.routing.resolve_path"]
 page_renderer = ["xnet_helpdesk.portal.routing.PortalPage"]
 before_request = ["xnet_helpdesk.portal.routing.serve_cached_lookup_page"]

@@ -70,9 +70,13 @@ class Client:
 	def get(self, path, **params):
 		return requests.get(self.server.base + path, params=params, headers=self._headers(), timeout=30)
 
-	def post(self, path, json=None, data=None):
+	def post(self, path, json=None, data=None, headers=None):
 		return requests.post(
-			self.server.base + path, json=json, data=data, headers=self._headers(), timeout=30
+			self.server.base + path,
+			json=json,
+			data=data,
+			headers={**self._headers(), **(headers or {})},
+			timeout=30,
 		)
 
 	def put(self, path, json):

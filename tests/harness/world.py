@@ -139,11 +139,17 @@ def purge_orphans():
 		("Communication", "reference_doctype", "reference_name"),
 		("ToDo", "reference_type", "reference_name"),
 		("Version", "ref_doctype", "docname"),
+		("Pending Notification", "reference_doctype", "reference_name"),
+		("Email Queue", "reference_doctype", "reference_name"),
 	):
 		table = frappe.qb.DocType(doctype)
 		frappe.qb.from_(table).delete().where(table[type_field] == "Incident").where(
 			table[name_field].notin(existing)
 		).run()
+	queue, recipient = frappe.qb.DocType("Email Queue"), frappe.qb.DocType("Email Queue Recipient")
+	frappe.qb.from_(recipient).delete().where(
+		recipient.parent.notin(frappe.qb.from_(queue).select(queue.name))
+	).run()
 
 
 def make_incident(world: dict, client_key: str = "karmet_client", **values):

@@ -15,6 +15,7 @@ from frappe.utils import add_days, now_datetime
 
 from tests.harness import mail as mail_harness
 from tests.harness.states import bring_to
+from xnet_helpdesk.intake.outbox import deliver_all
 
 pytestmark = pytest.mark.skipif(
 	bool(mail_harness.unavailable_reason()), reason=str(mail_harness.unavailable_reason())
@@ -134,8 +135,10 @@ def incident_for(msg):
 
 
 def flush_mail():
-	"""Send what this module queued, as Frappe's flush job does (mail other tests left queued stays out of it)."""
+	"""Send what this module queued, as the workers do: the incidents' pending notifications go to the Email
+	Queue, then Frappe's flush job sends it (mail other tests left queued stays out of it)."""
 	frappe.db.commit()
+	deliver_all()
 	for name in frappe.get_all(
 		"Email Queue", filters={"status": "Not Sent", "creation": [">=", STARTED["at"]]}, pluck="name"
 	):

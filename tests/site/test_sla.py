@@ -11,6 +11,7 @@ from frappe.utils import get_datetime, now_datetime
 from tests.harness.assignment_world import ensure_outgoing_email_account, open_around_the_clock, reset_caches
 from tests.harness.world import make_incident
 from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.intake.outbox import deliver_all
 from xnet_helpdesk.sla.service import check_agreements
 
 ENGINEER_KEY = "kar_engineer"
@@ -56,6 +57,7 @@ def advance(doc, action, **values):
 
 def manager_alerts(incident, manager):
 	"""E-mails about the incident queued for the center manager (the client's own e-mails aside)."""
+	deliver_all(commit=False)  # what a worker does with the incident's pending notifications
 	queued = frappe.get_all(
 		"Email Queue", filters={"reference_doctype": "Incident", "reference_name": incident}, pluck="name"
 	)

@@ -4,6 +4,10 @@ import uuid
 
 import pytest
 
+# the app's own dependency, installed with it into a bench; plain python3 may lack it
+pytest.importorskip("ldap3")
+
+
 from xnet_helpdesk.directory import client, mapping
 from xnet_helpdesk.directory.mapping import (
 	ContactState,

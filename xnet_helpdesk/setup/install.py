@@ -164,6 +164,9 @@ def create_workflow():
 					"allow_edit": role,
 					"update_field": "status",
 					"update_value": state,
+					# the desk's queues (list, kanban, assignment) are the to-do list here: no state waits
+					# for an approval, so Frappe keeps no Workflow Action inbox rows for incidents
+					"is_optional_state": 1,
 				},
 			)
 	for state, action, next_state, roles, condition in wf.TRANSITIONS:

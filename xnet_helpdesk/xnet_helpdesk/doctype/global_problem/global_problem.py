@@ -219,21 +219,34 @@ def _resolve_one(name: str, problem, fallback_engineer: str | None) -> None:
 
 
 def _client_mail_count(incident) -> int:
+	"""E-mails to the incident's client: queued, or decided and waiting in the outbox."""
+	from xnet_helpdesk.intake.outbox import pending_notifications
+
 	if not incident.contact_email:
 		return 0
+	pending = sum(
+		any(
+			row.receiver_by_document_field == "contact_email"
+			for row in frappe.get_cached_doc("Notification", name).recipients
+		)
+		for name in pending_notifications("Incident", incident.name)
+	)
 	queue = frappe.qb.DocType("Email Queue")
 	recipient = frappe.qb.DocType("Email Queue Recipient")
 	from frappe.query_builder.functions import Count
 
 	return (
-		frappe.qb.from_(queue)
-		.join(recipient)
-		.on(recipient.parent == queue.name)
-		.select(Count("*"))
-		.where(queue.reference_doctype == "Incident")
-		.where(queue.reference_name == incident.name)
-		.where(recipient.recipient == incident.contact_email)
-		.run()[0][0]
+		(
+			frappe.qb.from_(queue)
+			.join(recipient)
+			.on(recipient.parent == queue.name)
+			.select(Count("*"))
+			.where(queue.reference_doctype == "Incident")
+			.where(queue.reference_name == incident.name)
+			.where(recipient.recipient == incident.contact_email)
+			.run()[0][0]
+		)
+		+ pending
 	)
 
 

@@ -7,7 +7,11 @@ from xnet_helpdesk.assignment import engine as assignment
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
 from xnet_helpdesk.incident_flow.workflow_map import status_for_state, workflow_state_for
+from xnet_helpdesk.intake import outbox
+from xnet_helpdesk.overrides import workflow_action
 from xnet_helpdesk.sla import service as sla
+
+workflow_action.install()
 
 # fields a closed or cancelled incident keeps as they are
 FROZEN_WHEN_FINAL = (
@@ -45,8 +49,14 @@ class Incident(Document):
 		self.update_engineer_load()
 		self.free_engineer_for_waiting_incidents()
 
+	def run_notifications(self, method):
+		"""Notifications are decided here and sent after the commit (see intake/outbox.py)."""
+		outbox.decide(self, method)
+
 	def on_trash(self):
 		assignment.apply_load_change(self.engineer, lifecycle.is_open(self.status), None, False)
+		# a deleted incident's number can be given again: its unsent e-mails must not follow
+		frappe.db.delete(outbox.DOCTYPE, {"reference_doctype": "Incident", "reference_name": self.name})
 
 	def on_change(self):
 		"""When the assignment rule (run by Frappe after on_update) assigned or queued this incident, this

@@ -1,0 +1,175 @@
+"""An incident's e-mails leave the save that caused them.
+
+Frappe evaluates every Notification inside the save (Document.run_notifications): it loads each record,
+renders subject and body, records a Communication and queues the e-mail: most of the cost of registering
+an incident. For Incident the save only *decides* which Notifications fire (event, condition and value
+change, checked as Frappe checks them) and writes that decision to Pending Notification in the same
+transaction. After the commit a background job sends them with Frappe's own Notification.send (Email
+Queue, Communication, System Notification: all as before). A rolled-back save leaves nothing; a job that
+is lost (Redis restarted, no worker) is found by the scheduler a minute later; a second runner of the same
+row finds it gone. Admins edit the Notifications in the Desk as before.
+"""
+
+import json
+
+import frappe
+from frappe.email.doctype.notification.notification import get_context
+from frappe.utils import add_to_date, cast, now_datetime
+
+DOCTYPE = "Pending Notification"
+EVENTS = {"on_update": "Save", "after_insert": "New", "on_submit": "Submit", "on_cancel": "Cancel"}
+MAX_ATTEMPTS = 5
+# rows younger than this are their own job's; the scheduler leaves them alone
+STALE_AFTER_SECONDS = 60
+
+
+def enabled_notifications(doctype: str) -> list:
+	"""The same list under the same cache key as Frappe's (cleared whenever a Notification is saved)."""
+	return frappe.cache.hget(
+		"notifications",
+		doctype,
+		lambda: frappe.get_all(
+			"Notification",
+			fields=["name", "event", "method"],
+			filters={"enabled": 1, "document_type": doctype},
+		),
+	)
+
+
+def decide(doc, method: str) -> None:
+	"""Document.run_notifications for a doctype whose e-mails are sent after the commit."""
+	if (
+		(frappe.flags.in_import and frappe.flags.mute_emails)
+		or frappe.flags.in_patch
+		or frappe.flags.in_install
+	):
+		return
+	if doc.flags.notifications is None:
+		# a caller may set doc.flags.notifications = [] to keep a step quiet, as with Frappe's own
+		doc.flags.notifications = enabled_notifications(doc.doctype)
+	notifications = doc.flags.notifications
+	if not notifications:
+		return
+	event = EVENTS.get(method)
+	if method == "on_change" and not doc.flags.in_insert and not doc.flags.in_delete:
+		event = "Value Change"
+	if doc.flags.notifications_executed is None:
+		doc.flags.notifications_executed = []
+	executed = doc.flags.notifications_executed
+	firing = []
+	for alert in notifications:
+		if alert.name in executed:
+			continue
+		if not ((event and alert.event == event) or (alert.event == "Method" and method == alert.method)):
+			continue
+		executed.append(alert.name)
+		if fires(doc, alert.name, alert.event):
+			firing.append(alert.name)
+	if firing:
+		record(doc, firing)
+
+
+def fires(doc, name: str, event: str) -> bool:
+	"""Frappe's evaluate_alert without the sending. A broken condition is logged and skipped: an admin's
+	typo in a Notification never stops an incident from being saved."""
+	try:
+		alert = frappe.get_cached_doc("Notification", name)
+		if alert.condition and not frappe.safe_eval(alert.condition, None, get_context(doc)):
+			return False
+		if event == "Value Change" and not doc.is_new():
+			field = doc.meta.get_field(alert.value_changed)
+			if not field:
+				return False
+			before = doc.get_doc_before_save()
+			old = before.get(alert.value_changed) if before else None
+			return cast(field.fieldtype, doc.get(alert.value_changed)) != cast(field.fieldtype, old)
+		return True
+	except Exception:
+		frappe.log_error(f"Notification {name} could not be evaluated", reference_doctype="Notification")
+		return False
+
+
+def record(doc, names: list[str]) -> None:
+	now = now_datetime()
+	row = frappe.get_doc(
+		{
+			"doctype": DOCTYPE,
+			"reference_doctype": doc.doctype,
+			"reference_name": doc.name,
+			"notifications": json.dumps(names),
+			"attempts": 0,
+		}
+	)
+	row.name = frappe.generate_hash(length=12)
+	row.owner = row.modified_by = frappe.session.user
+	row.creation = row.modified = now
+	row.db_insert()
+	frappe.enqueue(
+		"xnet_helpdesk.intake.outbox.deliver",
+		queue="short",
+		enqueue_after_commit=True,
+		pending=row.name,
+	)
+
+
+def deliver(pending: str) -> bool:
+	"""Send one row's notifications and delete it, in one transaction. False when another runner had it."""
+	row = frappe.db.get_value(
+		DOCTYPE,
+		pending,
+		["reference_doctype", "reference_name", "notifications"],
+		as_dict=True,
+		for_update=True,
+	)
+	if not row:
+		return False
+	if frappe.db.exists(row.reference_doctype, row.reference_name):
+		doc = frappe.get_doc(row.reference_doctype, row.reference_name)
+		for name in json.loads(row.notifications or "[]"):
+			if frappe.db.get_value("Notification", name, "enabled"):
+				# Notification.send logs its own failures (a template error) and never raises for them
+				frappe.get_doc("Notification", name).send(doc)
+	frappe.db.delete(DOCTYPE, {"name": pending})
+	return True
+
+
+def pending_notifications(doctype: str, name: str) -> list[str]:
+	"""The Notifications decided for a document and not sent yet."""
+	names = []
+	for row in frappe.get_all(
+		DOCTYPE, filters={"reference_doctype": doctype, "reference_name": name}, pluck="notifications"
+	):
+		names.extend(json.loads(row or "[]"))
+	return names
+
+
+def deliver_all(stale_only: bool = False, limit: int = 500, commit: bool = True) -> int:
+	"""Scheduled every minute: rows whose job was lost. Each row commits on its own; a failure is kept
+	on the row (attempts, last error) and retried until MAX_ATTEMPTS. With commit=False (tests, a caller
+	that owns the transaction) everything stays in the caller's transaction and errors propagate."""
+	filters = {"attempts": ("<", MAX_ATTEMPTS)}
+	if stale_only:
+		filters["creation"] = ("<", add_to_date(now_datetime(), seconds=-STALE_AFTER_SECONDS))
+	sent = 0
+	for name in frappe.get_all(DOCTYPE, filters=filters, pluck="name", order_by="creation", limit=limit):
+		if not commit:
+			sent += deliver(name)
+			continue
+		try:
+			sent += deliver(name)
+			frappe.db.commit()
+		except Exception:
+			frappe.db.rollback()
+			error = frappe.get_traceback()
+			frappe.db.set_value(
+				DOCTYPE,
+				name,
+				{"attempts": (frappe.db.get_value(DOCTYPE, name, "attempts") or 0) + 1, "last_error": error},
+				update_modified=False,
+			)
+			frappe.db.commit()
+	return sent
+
+
+def deliver_stale() -> int:
+	return deliver_all(stale_only=True)

@@ -1,10 +1,19 @@
+import frappe
 from frappe.email.doctype.email_account.email_account import EmailAccount
 
 from xnet_helpdesk.intake.email_intake import IncidentInboundMail
 
 
 class SupportEmailAccount(EmailAccount):
-	"""Mail for incidents is handled by IncidentInboundMail; every other account works as in Frappe."""
+	"""Mail for incidents is handled by IncidentInboundMail; every other account works as in Frappe.
+
+	One more thing for incident folders synced as "UNSEEN": Frappe reads messages with BODY.PEEK and never
+	marks them seen, so it fetches the same first 100 unseen messages on every run and a busier mailbox
+	never gets past them. Here each message fetched into an incident folder is marked \\Seen on the server
+	once it was handled (an incident, a reply, a known duplicate, or an Unhandled Email for a bad one).
+	"""
+
+	_fetched: list | None = None
 
 	def get_inbound_mails(self):
 		mails = super().get_inbound_mails()
@@ -14,3 +23,49 @@ class SupportEmailAccount(EmailAccount):
 			else mail
 			for mail in mails
 		]
+
+	def get_incoming_server(self, in_receive=False, email_sync_rule="UNSEEN"):
+		server = super().get_incoming_server(in_receive=in_receive, email_sync_rule=email_sync_rule)
+		if in_receive and self.use_imap and self._fetched is not None:
+			fetch = server.get_messages
+
+			def get_messages(folder="INBOX"):
+				messages = fetch(folder=folder)
+				if messages:
+					retrieved = len(messages.get("latest_messages") or [])
+					self._fetched.append((folder, list(messages.get("uid_list") or [])[:retrieved]))
+				return messages
+
+			server.get_messages = get_messages
+		return server
+
+	def receive(self):
+		self._fetched = []
+		try:
+			return super().receive()
+		finally:
+			fetched, self._fetched = self._fetched, None
+			self.mark_seen(fetched)
+
+	def incident_folders(self) -> set[str]:
+		return {
+			row.folder_name for row in self.imap_folder if (row.append_to or self.append_to) == "Incident"
+		}
+
+	def mark_seen(self, fetched: list) -> None:
+		if not (self.use_imap and self.email_sync_option == "UNSEEN"):
+			return
+		folders = self.incident_folders()
+		work = [(folder, uids) for folder, uids in fetched if uids and folder.strip('"') in folders]
+		if not work:
+			return
+		try:
+			server = self.get_incoming_server(in_receive=True)
+			for folder, uids in work:
+				server.imap.select(folder)
+				uid_set = ",".join(frappe.safe_decode(uid) for uid in uids)
+				server.imap.uid("STORE", uid_set, "+FLAGS", "(\\Seen)")
+			server.logout()
+		except Exception:
+			# the next run fetches them again; the intake recognises messages it already has
+			self.log_error(title="Could not mark fetched support mail as seen")

@@ -49,6 +49,12 @@ def reset_rate_limits():
 	frappe.cache.delete_keys(f"rl:{LOOKUP_METHOD}")
 
 
+def reset_registration_limits():
+	from xnet_helpdesk.portal.registration import METHOD
+
+	frappe.cache.delete_keys(f"rl:{METHOD}")
+
+
 def token_for(incident: str, now: float | None = None) -> str:
 	from xnet_helpdesk.portal.access import make_token
 
@@ -73,15 +79,22 @@ class Browser:
 	def get(self, path, **params):
 		return self.http.get(self.server.base + path, params=params, timeout=30, allow_redirects=False)
 
-	def call(self, method, csrf=True, headers=None, **data):
+	def call(self, method, csrf=True, headers=None, files=None, **data):
 		headers = dict(headers or {}, Accept="application/json")
 		if csrf and self.csrf:
 			headers["X-Frappe-CSRF-Token"] = self.csrf
 		return self.http.post(
 			f"{self.server.base}/api/method/xnet_helpdesk.portal.api.{method}",
 			data=data,
+			files=files,
 			headers=headers,
-			timeout=30,
+			timeout=60,
+		)
+
+	def post_page(self, path, files=None, **data):
+		"""A plain HTML form post, as a browser without JavaScript sends it (the CSRF token as a field)."""
+		return self.http.post(
+			self.server.base + path, data=data, files=files, timeout=60, allow_redirects=False
 		)
 
 

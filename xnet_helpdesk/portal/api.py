@@ -1,12 +1,14 @@
 """The portal's POST endpoints. Each accepts only its named parameters; Frappe checks CSRF for
 logged-in sessions, a signed token stands in for the login otherwise."""
 
+import html
+
 import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
-from xnet_helpdesk.portal import actions, queries, rules
+from xnet_helpdesk.portal import actions, queries, registration, rules
 from xnet_helpdesk.portal.access import resolve_access
 
 LOOKUP_WINDOW = 10 * 60
@@ -67,3 +69,32 @@ def confirm(incident=None, token=None):
 def rate(incident=None, stars=None, comment=None, token=None, source=None):
 	access = resolve_access(incident, token)
 	return actions.rate(access, stars, comment, "email" if source == "email" else None)
+
+
+@frappe.whitelist(methods=["POST"])
+def register(subject=None, description=None, category=None, phone=None, global_problem=None, submission=None):
+	"""A logged-in client registers a new incident; the answer is its number.
+
+	Only these parameters and the uploaded files are read; who the client is comes from the session's
+	Contact, so a contact or company sent along is ignored.
+	"""
+	values = registration.allowed_values(
+		subject=subject,
+		description=description,
+		category=category,
+		phone=phone,
+		global_problem=global_problem,
+		submission=submission,
+	)
+	try:
+		name = registration.register(values)
+	except registration.NotAClient as refused:
+		frappe.throw(str(refused), frappe.PermissionError, title=_("No access"))
+	except registration.FormErrors as wrong:
+		# messages quote what the client typed (file names): escaped, since the message is HTML
+		frappe.throw(
+			"<br>".join(html.escape(error) for error in wrong.errors),
+			frappe.ValidationError,
+			title=_("Please check the form"),
+		)
+	return {"name": name, "url": f"/support/incident?name={name}"}

@@ -35,7 +35,8 @@ def frame(context, title: str):
 	if frappe.session.user != "Guest":
 		# Frappe checks CSRF only once the session holds a token; website users never open /app, where
 		# Frappe would create it, so the portal creates it (and Frappe stores the session) here
-		frappe.sessions.get_csrf_token()
+		# (the token is also the hidden field of forms that post without JavaScript)
+		context.csrf_token = frappe.sessions.get_csrf_token()
 	context.lang = frappe.local.lang or "ru"
 	context.languages = LANGUAGES
 

@@ -2,7 +2,7 @@
 
 Frappe resolves every website path by building its werkzeug route map (dynamic routes of every
 web form and generator doctype) several times per request, then asks each renderer in turn; for a
-cached page that routing is most of the cost. The portal's three fixed paths skip it: they are known
+cached page that routing is most of the cost. The portal's fixed paths skip it: they are known
 www/ pages, rendered by Frappe's own TemplatePage. Every other path goes through Frappe unchanged.
 """
 
@@ -13,7 +13,7 @@ from frappe.website.page_renderers.template_page import TemplatePage
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-PORTAL_PATHS = frozenset({"support", "support/my", "support/incident"})
+PORTAL_PATHS = frozenset({"support", "support/my", "support/new", "support/incident"})
 
 
 def resolve_path(path: str) -> str:

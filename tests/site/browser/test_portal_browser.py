@@ -1,6 +1,6 @@
 """The portal in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright), on a phone-sized
-screen, in Russian first: look up an incident, open the e-mailed link, rate with the stars, reopen, and
-switch language. Screenshots go to test-artifacts/portal/."""
+screen, in Russian first: look up an incident, open the e-mailed link, rate with the stars, reopen,
+switch language and register a new incident. Screenshots go to test-artifacts/portal/."""
 
 import os
 from pathlib import Path
@@ -13,6 +13,7 @@ from tests.site.portal_helpers import (
 	committed_incident,
 	fresh,
 	reset_rate_limits,
+	reset_registration_limits,
 	stored_rating,
 	token_for,
 	wait_until,
@@ -143,3 +144,59 @@ def test_logged_in_client_confirms_from_my_incidents(world, names, server, page)
 	page.wait_for_selector("form[data-method=confirm] .msg.ok")
 	assert wait_until(lambda: fresh("Incident", doc.name, "status").status == "Closed")
 	shot(page, "10-confirmed")
+
+
+def test_register_an_incident_on_a_phone(world, names, server, page):
+	from tests.harness.world import PASSWORD
+
+	reset_registration_limits()
+	page.goto(server.base + "/login?redirect-to=/support/new")
+	page.fill("#login_email", world["users"]["karmet_client"])
+	page.fill("#login_password", PASSWORD)
+	page.click(".btn-login")
+	page.wait_for_url(server.base + "/support/new")
+	assert page.locator("html").get_attribute("lang") == "ru"
+	assert page.locator("h1").inner_text() == "Новый инцидент"
+	assert page.input_value("#phone")  # the contact's own number, ready for a call back
+	page.fill("#subject", "Не включается монитор")
+	page.fill("#description", "Монитор Dell в кабинете 7 не включается,\nиндикатор не горит.")
+	page.select_option("#category", "TEST Hardware")
+	# the server's answer to a wrong phone number, shown as text
+	page.fill("#phone", "12")
+	page.click("#new-incident button[type=submit]")
+	page.wait_for_selector("#new-incident .msg.err")
+	assert page.locator("#new-incident .msg.err").inner_text().startswith("Неверный номер телефона.")
+	page.fill("#phone", "8 701 555 77 88")
+	# too many files are refused before any upload, in the client's language
+	page.set_input_files(
+		"#attachments",
+		files=[{"name": f"{i}.txt", "mimeType": "text/plain", "buffer": b"x"} for i in range(4)],
+	)
+	page.click("#new-incident button[type=submit]")
+	assert page.locator("#new-incident .msg.err").inner_text() == "Можно приложить не больше 3 файлов."
+	page.set_input_files(
+		"#attachments",
+		files=[{"name": "монитор.txt", "mimeType": "text/plain", "buffer": "нет сигнала".encode()}],
+	)
+	assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+	shot(page, "11-new-incident-form")
+	page.click("#new-incident button[type=submit]")
+	page.wait_for_url("**/support/new?registered=**")
+	number = page.locator("#number").inner_text()
+	names.append(number)
+	assert number.startswith("INC-")
+	assert page.locator("h1").inner_text() == "Ваш инцидент зарегистрирован"
+	assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+	shot(page, "12-new-incident-registered")
+	incident = fresh("Incident", number, "channel", "subject", "contact", "contact_phone")
+	assert (incident.channel, incident.subject) == ("Portal", "Не включается монитор")
+	assert incident.contact == world["contacts"]["karmet_client"] and incident.contact_phone == "+77015557788"
+	assert (
+		frappe.db.count(
+			"File", {"attached_to_doctype": "Incident", "attached_to_name": number, "is_private": 1}
+		)
+		== 1
+	)
+	page.click("text=Открыть инцидент")
+	page.wait_for_url(f"**/support/incident?name={number}")
+	assert "Не включается монитор" in page.locator("h1").inner_text()

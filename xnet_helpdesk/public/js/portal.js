@@ -11,9 +11,10 @@
 		try {
 			var list = JSON.parse(body._server_messages || "[]");
 			if (list.length) {
-				var div = document.createElement("div");
-				div.innerHTML = JSON.parse(list[list.length - 1]).message;
-				return div.textContent;
+				// several problems come as lines joined by <br>: each stays a line (.msg keeps them). An inert
+				// document (DOMParser) turns the HTML into text without loading anything a message might hold
+				var html = JSON.parse(list[list.length - 1]).message.replace(/<br\s*\/?>/gi, "\n");
+				return new DOMParser().parseFromString(html, "text/html").body.textContent;
 			}
 		} catch (e) { /* fall through to the generic message */ }
 		return "";
@@ -72,6 +73,24 @@
 		target.appendChild(card);
 	}
 
+	// what the server would refuse anyway, told before a long upload: too many or too large files
+	function fileProblem(form, texts) {
+		var input = form.querySelector("input[type=file]");
+		if (!input || !input.files) return "";
+		var most = Number(form.dataset.maxFiles || 0);
+		var limit = Number(form.dataset.maxBytes || 0);
+		var total = 0;
+		if (most && input.files.length > most) return texts.too_many_files;
+		for (var i = 0; i < input.files.length; i++) {
+			if (limit && input.files[i].size > limit) {
+				return texts.too_large.replace("{0}", input.files[i].name).replace("{1}", String(Math.floor(limit / 1048576)));
+			}
+			total += input.files[i].size;
+		}
+		if (Number(form.dataset.maxTotal || 0) && total > Number(form.dataset.maxTotal)) return texts.too_large_total;
+		return "";
+	}
+
 	document.querySelectorAll("form[data-method]").forEach(function (form) {
 		form.addEventListener("submit", function (event) {
 			event.preventDefault();
@@ -85,10 +104,22 @@
 				else data.append("incident", page.dataset.incident);
 				if (page.dataset.source) data.append("source", page.dataset.source);
 			}
+			var registering = form.dataset.method === "register";
+			if (registering) {
+				var problem = fileProblem(form, texts);
+				if (problem) return show(box, problem, false);
+				show(box, texts.sending, true);
+			}
 			button.disabled = true;
 			post(form.dataset.method, data).then(function (reply) {
+				if (registering && reply.ok) {
+					// the confirmation is a page of its own: a reload never registers the incident twice
+					window.location.assign("/support/new?registered=" + encodeURIComponent(reply.body.message.name));
+					return;
+				}
 				button.disabled = false;
 				if (reply.status === 429) return show(box, texts.too_many, false);
+				if (reply.status === 413) return show(box, texts.too_large_total, false);
 				if (!reply.ok) return show(box, serverMessage(reply.body) || texts.failed, false);
 				if (form.dataset.method === "lookup") {
 					var result = reply.body.message;

@@ -76,6 +76,9 @@ def _site_isolation(request):
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	clear_scope_cache()
+	# Frappe caches the outgoing Email Account in frappe.local, i.e. per request or job in production;
+	# here one process runs every test, and an account an earlier test created and removed must not linger
+	frappe.local.outgoing_email_account = {}
 	yield
 	frappe.db.rollback()
 	frappe.set_user("Administrator")

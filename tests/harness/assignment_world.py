@@ -83,5 +83,8 @@ def ensure_outgoing_email_account() -> str:
 				"no_smtp_authentication": 1,
 			}
 		).insert()
+	elif not frappe.db.get_value("Email Account", name, "default_outgoing"):
+		# another account made default since (a benchmark's, removed again) took the flag away
+		frappe.db.set_value("Email Account", name, {"enable_outgoing": 1, "default_outgoing": 1})
 	frappe.local.outgoing_email_account = {}
 	return name

@@ -34,7 +34,9 @@ CARDS = {
 }
 BY_CENTER_CHART = "Open Incidents by Service Center"
 PER_DAY_CHART = "Incidents Registered per Day"
-CHARTS = (BY_CENTER_CHART, PER_DAY_CHART)
+INCIDENT_CHARTS = (BY_CENTER_CHART, PER_DAY_CHART)
+RATING_CHART = "Engineer Rating Trend"
+CHARTS = (*INCIDENT_CHARTS, RATING_CHART)
 AS_USERS = ("kar_engineer", "manager")
 
 
@@ -124,9 +126,11 @@ def test_workspace_cards_and_charts_are_installed(site):
 			"Incident",
 			"Count",
 		)
-	for name in CHARTS:
+	for name in INCIDENT_CHARTS:
 		chart = frappe.get_doc("Dashboard Chart", name)
 		assert (chart.is_standard, chart.module, chart.document_type) == (1, MODULE, "Incident")
+	rating = frappe.get_doc("Dashboard Chart", RATING_CHART)
+	assert (rating.is_standard, rating.module, rating.document_type) == (1, MODULE, "Engineer Rating")
 	by_center = frappe.get_doc("Dashboard Chart", BY_CENTER_CHART)
 	assert (by_center.chart_type, by_center.group_by_based_on) == ("Group By", "service_center")
 	per_day = frappe.get_doc("Dashboard Chart", PER_DAY_CHART)

@@ -19,3 +19,19 @@ def connect(default_site: str = "xnet-assign.localhost") -> str:
 	frappe.connect()
 	frappe.set_user("Administrator")
 	return site
+
+
+def purge_queued_jobs(site: str, methods: set[str]) -> int:
+	"""Background jobs a benchmark queued for this site and ran inline itself: removed from Redis, so a
+	worker started later does not find thousands of stale no-op jobs (other sites' jobs are left alone)."""
+	from frappe.utils.background_jobs import get_queue
+
+	removed = 0
+	for queue_name in ("short", "default", "long"):
+		queue = get_queue(queue_name)
+		for job in queue.get_jobs():
+			kwargs = job.kwargs or {}
+			if kwargs.get("site") == site and str(kwargs.get("method")) in methods:
+				job.delete()
+				removed += 1
+	return removed

@@ -18,11 +18,30 @@ from tests.harness.assignment_world import (
 	reset_caches,
 	set_engineer,
 )
-from tests.harness.world import make_incident
+from tests.harness.world import make_incident as register
 from xnet_helpdesk.assignment import engine
 from xnet_helpdesk.business_hours.schedule import WEEKDAYS
 from xnet_helpdesk.overrides.assignment_rule import XnetAssignmentRule
 from xnet_helpdesk.setup.assignment_setup import DEFAULT_RULE_NAME
+
+
+def make_incident(world, client_key="karmet_client", **values):
+	"""Registered as usual, then the background assignment job run as a worker runs it after the commit."""
+	doc = register(world, client_key, **values)
+	assert "xnet_helpdesk.assignment.engine.assign_pending" in after_commit_methods()
+	if engine.assign_pending(doc.name):
+		doc.reload()
+	return doc
+
+
+def after_commit_methods() -> list[str]:
+	methods = []
+	for fn in frappe.db.after_commit._functions:
+		for cell in fn.__closure__ or ():
+			value = cell.cell_contents
+			if isinstance(value, dict) and "method" in value:
+				methods.append(str(value["method"]))
+	return methods
 
 
 @pytest.fixture
@@ -73,6 +92,47 @@ def test_setup_is_idempotent(site):
 	ensure_assignment_setup()
 	assert frappe.db.count("Property Setter", {"doc_type": "Assignment Rule"}) == setters
 	assert frappe.db.count("Assignment Rule", {"rule": "Nearest Free Engineer"}) == rules
+
+
+def test_registration_leaves_the_choice_to_a_job_after_the_commit(world, desk):
+	doc = register(world, "karmet_client")
+	# saved at once as Registered; the rule applied and queued the choice
+	assert doc.status == "Registered" and not doc.engineer and doc.assignment_pending_since
+	assert frappe.db.get_value("Incident", doc.name, "assignment_pending_since")
+	assert "xnet_helpdesk.assignment.engine.assign_pending" in after_commit_methods()
+	assert not frappe.get_all("ToDo", filters={"reference_name": doc.name})
+
+	assert engine.assign_pending(doc.name) is True
+	doc.reload()
+	assert doc.status == "Assigned" and doc.engineer in (desk["kar1"], desk["kar2"])
+	assert not doc.assignment_pending_since
+	# a second runner (a retry after a lost job) finds nothing to do
+	assert engine.assign_pending(doc.name) is False
+
+
+def test_a_lost_assignment_job_is_picked_up_by_the_retry(world, desk):
+	doc = register(world, "karmet_client")
+	frappe.db.set_value(
+		"Incident",
+		doc.name,
+		"assignment_pending_since",
+		add_to_date(now_datetime(), minutes=-(engine.LOST_JOB_MINUTES + 1)),
+		update_modified=False,
+	)
+	fresh = register(world, "karbank_client")  # its own job is still due: the retry leaves it alone
+	engine.retry_waiting(commit=False)
+	assert frappe.db.get_value("Incident", doc.name, "engineer")
+	assert not frappe.db.get_value("Incident", fresh.name, "engineer")
+	assert frappe.db.get_value("Incident", fresh.name, "assignment_pending_since")
+
+
+def test_with_the_setting_off_the_engineer_is_chosen_in_the_save(world, desk):
+	frappe.db.set_single_value("Helpdesk Settings", "assign_in_background", 0)
+	try:
+		doc = register(world, "karmet_client")
+		assert doc.status == "Assigned" and doc.engineer and not doc.assignment_pending_since
+	finally:
+		frappe.db.set_single_value("Helpdesk Settings", "assign_in_background", 1)
 
 
 def test_registration_assigns_own_center_engineer_through_the_workflow(world, desk):
@@ -271,6 +331,8 @@ def test_rule_runs_for_a_client_registering_on_the_portal(world, desk):
 			}
 		).insert(ignore_permissions=True)
 		assert frappe.session.user == world["users"]["karmet_client"]
+		engine.assign_pending(doc.name)  # the job runs as the user who queued it
+		doc.reload()
 	finally:
 		frappe.set_user("Administrator")
 	assert doc.status == "Assigned" and doc.engineer
@@ -388,6 +450,11 @@ def _register_in_own_connection(site, sites_path, barrier, errors):
 		)
 		barrier.wait(timeout=30)
 		doc.insert()
+		f.db.commit()
+		# six workers pick the six assignment jobs at once
+		from xnet_helpdesk.assignment import engine as worker_engine
+
+		worker_engine.assign_pending(doc.name)
 		f.db.commit()
 	except Exception as e:
 		errors.append(repr(e))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, get_system_timezone, now_datetime
+from frappe.utils import add_to_date, get_datetime, get_system_timezone, now_datetime
 
 from xnet_helpdesk.assignment.nearest import Candidate, Decision, Ranked, Request, is_free, rank
 from xnet_helpdesk.business_hours.schedule import Calendar, Shift, to_time
@@ -15,6 +15,11 @@ NEAREST_FREE = "Nearest Free Engineer"
 CENTERS_CACHE_KEY = "xnet_assignment_centers"
 CALENDARS_KEY = "xnet_assignment_calendars"
 RELOAD_FLAG = "xnet_incidents_to_reload"
+# set while the rule must decide at once (the background job itself, retries, an Off Duty reassignment)
+ASSIGN_NOW_FLAG = "xnet_assign_now"
+PENDING_FLAG = "xnet_assignment_pending"
+# a registration whose background job has not run after this long is picked up by retry_waiting
+LOST_JOB_MINUTES = 2
 
 
 # --- data feeding the ranking -----------------------------------------------------------------------------
@@ -506,11 +511,79 @@ def enabled_nearest_rules() -> list[str]:
 	)
 
 
-def retry_waiting(limit: int = 200, commit: bool = True) -> int:
-	"""Scheduled (and after an engineer becomes free): give waiting incidents another go, oldest first,
-	through Frappe's own Assignment Rule machinery. Returns how many got an engineer."""
+# --- the background half of a registration ----------------------------------------------------------------
+
+
+def assigns_in_background() -> bool:
+	if frappe.flags.get(ASSIGN_NOW_FLAG):
+		return False
+	return bool(frappe.db.get_single_value("Helpdesk Settings", "assign_in_background"))
+
+
+@contextmanager
+def deciding_now():
+	"""Within this block the Nearest Free Engineer rule decides at once instead of deferring."""
+	previous = frappe.flags.get(ASSIGN_NOW_FLAG)
+	frappe.flags[ASSIGN_NOW_FLAG] = True
+	try:
+		yield
+	finally:
+		frappe.flags[ASSIGN_NOW_FLAG] = previous
+
+
+def defer_assignment(incident_name: str) -> None:
+	"""Frappe's apply() chose the rule while the incident was saved; the choice of engineer (candidates,
+	row lock, ToDo, the Assign transition, the explanation) runs in a job after the commit. The marker
+	is what the job claims, and what retry_waiting finds if the job was lost."""
+	now = now_datetime()
+	frappe.db.set_value("Incident", incident_name, "assignment_pending_since", now, update_modified=False)
+	frappe.flags.setdefault(PENDING_FLAG, {})[incident_name] = now
+	frappe.enqueue(
+		"xnet_helpdesk.assignment.engine.assign_pending",
+		queue="short",
+		enqueue_after_commit=True,
+		incident=incident_name,
+	)
+
+
+def assign_pending(incident: str) -> bool:
+	"""The job: Frappe's apply() once more for the incident, deciding at once. One runner per incident
+	(the job, or retry_waiting after a lost job): the marker is claimed under the incident's row lock.
+	False when another runner had it, or the incident is gone."""
 	from frappe.automation.doctype.assignment_rule.assignment_rule import apply
 
+	claimed = frappe.db.get_value("Incident", incident, "assignment_pending_since", for_update=True)
+	if not claimed:
+		return False
+	frappe.db.set_value("Incident", incident, "assignment_pending_since", None, update_modified=False)
+	with deciding_now():
+		apply(doctype="Incident", name=incident)
+	return True
+
+
+def lost_assignment_jobs(limit: int) -> list[str]:
+	incident = frappe.qb.DocType("Incident")
+	return (
+		frappe.qb.from_(incident)
+		.select(incident.name)
+		.where(incident.assignment_pending_since.isnotnull())
+		.where(incident.assignment_pending_since < add_to_date(now_datetime(), minutes=-LOST_JOB_MINUTES))
+		.orderby(incident.assignment_pending_since)
+		.limit(limit)
+		.run(pluck=True)
+	)
+
+
+def retry_waiting(limit: int = 200, commit: bool = True) -> int:
+	"""Scheduled (and after an engineer becomes free): give waiting incidents another go, oldest first,
+	through Frappe's own Assignment Rule machinery; registrations whose background job was lost first.
+	Returns how many got an engineer."""
+	from frappe.automation.doctype.assignment_rule.assignment_rule import apply
+
+	for name in lost_assignment_jobs(limit):
+		assign_pending(name)
+		if commit:
+			frappe.db.commit()
 	if not enabled_nearest_rules():
 		return 0
 	incident = frappe.qb.DocType("Incident")
@@ -529,7 +602,8 @@ def retry_waiting(limit: int = 200, commit: bool = True) -> int:
 	for row in waiting:
 		if row.service_center in nobody_free_in and not allow_other:
 			continue
-		apply(doctype="Incident", name=row.name)
+		with deciding_now():
+			apply(doctype="Incident", name=row.name)
 		if frappe.db.get_value("Incident", row.name, "engineer"):
 			assigned += 1
 		else:

@@ -2,6 +2,8 @@
 
 Round Robin, Load Balancing and Based on Field stay Frappe's own (super()); Frappe's apply() still decides
 when a rule runs (its conditions, priority, days), and assign_to.add still creates the ToDo and _assign.
+With Helpdesk Settings "Choose the Engineer in the Background" (the default) a registration only marks the
+incident and queues engine.assign_pending, which runs Frappe's apply() again after the commit and decides.
 """
 
 import frappe
@@ -31,6 +33,10 @@ class XnetAssignmentRule(AssignmentRule):
 		registration on its lock and clear the rules' cache each time."""
 		if not self.is_nearest_free():
 			return super().do_assignment(doc)
+		if engine.assigns_in_background():
+			# the rule applies (Frappe tries no lower-priority rule); the engineer is chosen after the commit
+			engine.defer_assignment(doc.get("name"))
+			return True
 		assign_to.clear(doc.get("doctype"), doc.get("name"), ignore_permissions=True)
 		# this document is cached and shared within the process: the decision lives only for this call
 		self._decision = None
@@ -60,6 +66,7 @@ class XnetAssignmentRule(AssignmentRule):
 		"""Run the rule again for an incident whose engineer is leaving (Off Duty), skipping `exclude`."""
 		self._exclude = frozenset(exclude)
 		try:
-			return self.do_assignment(doc)
+			with engine.deciding_now():
+				return self.do_assignment(doc)
 		finally:
 			self._exclude = frozenset()

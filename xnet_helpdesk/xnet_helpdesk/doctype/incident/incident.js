@@ -38,6 +38,7 @@ frappe.ui.form.on("Incident", {
 	refresh(frm) {
 		xnet_helpdesk.incident.show_callers_open_incidents(frm);
 		xnet_helpdesk.incident.show_active_problems(frm);
+		xnet_helpdesk.incident.show_pending_assignment(frm);
 	},
 
 	contact(frm) {
@@ -56,6 +57,18 @@ frappe.ui.form.on("Incident", {
 		return xnet_helpdesk.incident.ask_transition_input(frm);
 	},
 });
+
+// --- assignment in the background ------------------------------------------------------------------
+
+xnet_helpdesk.incident.show_pending_assignment = function (frm) {
+	if (!frm.doc.assignment_pending_since || frm.doc.engineer) return;
+	frm.dashboard.set_headline(__("Choosing the nearest free engineer…"), "blue");
+	// the job saves the incident within seconds; Frappe reloads an unchanged open form on its own,
+	// this is the fallback when realtime updates do not reach the browser
+	setTimeout(() => {
+		if (!frm.is_dirty() && frm.doc.assignment_pending_since) frm.reload_doc();
+	}, 5000);
+};
 
 // --- workflow actions -------------------------------------------------------------------------------
 

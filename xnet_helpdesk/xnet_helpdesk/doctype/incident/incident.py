@@ -65,6 +65,9 @@ class Incident(Document):
 		if pending and self.name in pending:
 			pending.discard(self.name)
 			self.reload()
+		deferred = frappe.flags.get(assignment.PENDING_FLAG)
+		if deferred and self.name in deferred:
+			self.assignment_pending_since = deferred.pop(self.name)
 
 	def protect_server_fields(self):
 		"""Timestamps and counters are the server's: whatever a client sends for them is ignored."""
@@ -73,6 +76,7 @@ class Incident(Document):
 			*lifecycle.SERVER_FIELDS,
 			*sla.SLA_FIELDS,
 			"assignment_queued_on",
+			"assignment_pending_since",
 			"resolved_by_global_problem",
 			"previous_status",
 		):

@@ -104,6 +104,7 @@ def cleanup(frappe, since):
 def main():
 	connect("xnet-test.localhost")
 	import frappe
+	from frappe.email.doctype.email_account.email_account import pull_from_email_account
 	from frappe.utils import now_datetime
 
 	imap, smtp = mail_harness.Dovecot(), mail_harness.SmtpSink()
@@ -118,14 +119,14 @@ def main():
 			frappe.db.count("Incident", {"service_center": CENTER, "creation": [">=", since]}) < N
 			and rounds < 50
 		):
-			# as Frappe's scheduled pull does: the account as stored now (its folders' UIDVALIDITY included)
-			frappe.get_doc("Email Account", ACCOUNT).receive()
+			# what Frappe's scheduled pull job does (one run drains the burst, see overrides/email_account.py)
+			pull_from_email_account(ACCOUNT)
 			rounds += 1
 		elapsed = time.perf_counter() - start
 		created = frappe.db.count("Incident", {"service_center": CENTER, "creation": [">=", since]})
 		rate = created / elapsed
 		print(f"messages in mailbox           {N}")
-		print(f"incidents registered          {created} in {elapsed:.1f} s ({rounds} fetches)")
+		print(f"incidents registered          {created} in {elapsed:.1f} s ({rounds} scheduled pull runs)")
 		print(f"intake throughput             {rate:.1f} messages/s   (target >= 20)")
 		print(
 			f"baseline: ToDo insert+commit  {baseline:.1f} /s   -> one message costs {baseline / rate:.1f} ToDo inserts"

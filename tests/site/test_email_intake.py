@@ -408,3 +408,32 @@ def test_auto_close_after_quiet_days(site, world):
 		for name in (incident.name, recent.name):
 			frappe.delete_doc("Incident", name, force=True)
 		frappe.db.commit()
+
+
+def test_a_burst_of_mail_is_registered_in_one_scheduled_run_and_marked_seen(servers, account):
+	"""Frappe takes 100 messages per folder and run and reads them without marking them seen; the
+	support account marks each handled message seen and goes on while the folder keeps coming back full."""
+	from frappe.email.doctype.email_account.email_account import pull_from_email_account
+
+	imap, _smtp = servers
+	imap.clear()
+	burst = [
+		message(f"Пакет писем №{i}", sender=f"Сотрудник {i} <burst{i}@test.xnet.kz>") for i in range(130)
+	]
+	imap.deliver(*burst)
+	frappe.db.rollback()
+	pull_from_email_account(ACCOUNT)  # the scheduler's job, once
+	frappe.db.rollback()
+	numbers = {incident_for(msg).name for msg in burst}
+	assert len(numbers) == len(burst)
+	connection = imap.imap()
+	try:
+		connection.select("INBOX")
+		assert connection.search(None, "UNSEEN")[1] == [b""]
+	finally:
+		connection.logout()
+	# the next run finds nothing new and registers nothing twice
+	before = frappe.db.count("Incident")
+	pull_from_email_account(ACCOUNT)
+	frappe.db.rollback()
+	assert frappe.db.count("Incident") == before

@@ -1,7 +1,14 @@
+import time
+
 import frappe
 from frappe.email.doctype.email_account.email_account import EmailAccount
 
 from xnet_helpdesk.intake.email_intake import IncidentInboundMail
+
+# Frappe fetches at most this many messages per folder and run (EmailServer.get_messages)
+FRAPPE_BATCH = 100
+# a draining run stops starting new rounds after this long (Frappe's pull job runs on the short queue: 300 s)
+DRAIN_SECONDS = 180
 
 
 class SupportEmailAccount(EmailAccount):
@@ -40,25 +47,46 @@ class SupportEmailAccount(EmailAccount):
 		return server
 
 	def receive(self):
+		"""Frappe's receive, repeated while an incident folder came back full (Frappe takes at most 100
+		messages per folder and run, and runs once a scheduler tick): a burst of mail is registered in
+		one job instead of 100 messages a minute. Bounded in time to stay inside the job's timeout."""
+		started = time.monotonic()
+		while True:
+			fetched = self.receive_once()
+			if (
+				not self.drains()
+				or max(fetched, default=0) < FRAPPE_BATCH
+				or time.monotonic() - started > DRAIN_SECONDS
+			):
+				return
+			# the folders' UIDVALIDITY as Frappe stored it during that run (else it re-indexes from UID 1)
+			self.reload()
+
+	def receive_once(self) -> list[int]:
+		"""One Frappe receive; how many messages each incident folder gave."""
 		self._fetched = []
 		try:
-			return super().receive()
+			super().receive()
 		finally:
 			fetched, self._fetched = self._fetched, None
-			self.mark_seen(fetched)
+			handled = self.mark_seen(fetched)
+		return handled
+
+	def drains(self) -> bool:
+		return bool(self.use_imap and self.email_sync_option == "UNSEEN" and self.incident_folders())
 
 	def incident_folders(self) -> set[str]:
 		return {
 			row.folder_name for row in self.imap_folder if (row.append_to or self.append_to) == "Incident"
 		}
 
-	def mark_seen(self, fetched: list) -> None:
+	def mark_seen(self, fetched: list) -> list[int]:
 		if not (self.use_imap and self.email_sync_option == "UNSEEN"):
-			return
+			return []
 		folders = self.incident_folders()
 		work = [(folder, uids) for folder, uids in fetched if uids and folder.strip('"') in folders]
 		if not work:
-			return
+			return []
 		try:
 			server = self.get_incoming_server(in_receive=True)
 			for folder, uids in work:
@@ -69,3 +97,5 @@ class SupportEmailAccount(EmailAccount):
 		except Exception:
 			# the next run fetches them again; the intake recognises messages it already has
 			self.log_error(title="Could not mark fetched support mail as seen")
+			return []
+		return [len(uids) for _folder, uids in work]

@@ -35,3 +35,38 @@ def purge_queued_jobs(site: str, methods: set[str]) -> int:
 				job.delete()
 				removed += 1
 	return removed
+
+
+def ensure_engineer(user: str, center: str, capacity: int = 100_000) -> None:
+	"""A second-line engineer (User + Support Engineer) of a benchmark's service center."""
+	import frappe
+
+	if not frappe.db.exists("User", user):
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": user,
+				"first_name": user.split("@")[0],
+				"send_welcome_email": 0,
+				"user_type": "System User",
+				"roles": [{"role": "Helpdesk Engineer"}],
+			}
+		).insert(ignore_permissions=True)
+	if not frappe.db.exists("Support Engineer", user):
+		frappe.get_doc(
+			{"doctype": "Support Engineer", "user": user, "service_center": center, "capacity": capacity}
+		).insert()
+
+
+def ensure_center_and_company(center: str, company: str) -> None:
+	"""A benchmark's own service center (Asia/Almaty) and a client company served by it."""
+	import frappe
+
+	if not frappe.db.exists("Service Center", center):
+		frappe.get_doc(
+			{"doctype": "Service Center", "center_name": center, "city": "Bench", "time_zone": "Asia/Almaty"}
+		).insert()
+	if not frappe.db.exists("Client Company", company):
+		frappe.get_doc(
+			{"doctype": "Client Company", "company_name": company, "service_center": center}
+		).insert()

@@ -16,7 +16,7 @@ Everything created is deleted afterwards. Run: env/bin/python benchmarks/registr
 import statistics
 import time
 
-from _site import connect
+from _site import connect, ensure_center_and_company, ensure_engineer
 
 N = 60
 CENTER, COMPANY, RULE = "BENCH Registration Center", "BENCH Registration Co", "BENCH registration rule"
@@ -26,30 +26,9 @@ ENGINEERS = [f"bench.reg.engineer{i}@bench.local" for i in range(4)]
 def setup(frappe):
 	from xnet_helpdesk.business_hours.schedule import WEEKDAYS
 
-	if not frappe.db.exists("Service Center", CENTER):
-		frappe.get_doc(
-			{"doctype": "Service Center", "center_name": CENTER, "city": "Bench", "time_zone": "Asia/Almaty"}
-		).insert()
-	if not frappe.db.exists("Client Company", COMPANY):
-		frappe.get_doc(
-			{"doctype": "Client Company", "company_name": COMPANY, "service_center": CENTER}
-		).insert()
+	ensure_center_and_company(CENTER, COMPANY)
 	for user in ENGINEERS:
-		if not frappe.db.exists("User", user):
-			frappe.get_doc(
-				{
-					"doctype": "User",
-					"email": user,
-					"first_name": user.split("@")[0],
-					"send_welcome_email": 0,
-					"user_type": "System User",
-					"roles": [{"role": "Helpdesk Engineer"}],
-				}
-			).insert(ignore_permissions=True)
-		if not frappe.db.exists("Support Engineer", user):
-			frappe.get_doc(
-				{"doctype": "Support Engineer", "user": user, "service_center": CENTER, "capacity": 100_000}
-			).insert()
+		ensure_engineer(user, CENTER)
 	if not frappe.db.exists("Assignment Rule", RULE):
 		frappe.get_doc(
 			{

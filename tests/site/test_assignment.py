@@ -18,6 +18,7 @@ from tests.harness.assignment_world import (
 	reset_caches,
 	set_engineer,
 )
+from tests.harness.jobs import after_commit_methods
 from tests.harness.world import make_incident as register
 from xnet_helpdesk.assignment import engine
 from xnet_helpdesk.business_hours.schedule import WEEKDAYS
@@ -32,16 +33,6 @@ def make_incident(world, client_key="karmet_client", **values):
 	if engine.assign_pending(doc.name):
 		doc.reload()
 	return doc
-
-
-def after_commit_methods() -> list[str]:
-	methods = []
-	for fn in frappe.db.after_commit._functions:
-		for cell in fn.__closure__ or ():
-			value = cell.cell_contents
-			if isinstance(value, dict) and "method" in value:
-				methods.append(str(value["method"]))
-	return methods
 
 
 @pytest.fixture

@@ -410,6 +410,16 @@ def test_auto_close_after_quiet_days(site, world):
 		frappe.db.commit()
 
 
+def warm_up():
+	"""A first pull with an empty mailbox: Frappe's first sync of a folder (no UIDVALIDITY stored yet) takes
+	only the initial_sync_count newest messages, by design; a running support mailbox is past it."""
+	from frappe.email.doctype.email_account.email_account import pull_from_email_account
+
+	frappe.db.rollback()
+	pull_from_email_account(ACCOUNT)
+	frappe.db.commit()  # the folder's UIDVALIDITY (Frappe commits only with a message)
+
+
 def test_a_burst_of_mail_is_registered_in_one_scheduled_run_and_marked_seen(servers, account):
 	"""Frappe takes 100 messages per folder and run and reads them without marking them seen; the
 	support account marks each handled message seen and goes on while the folder keeps coming back full."""
@@ -417,6 +427,7 @@ def test_a_burst_of_mail_is_registered_in_one_scheduled_run_and_marked_seen(serv
 
 	imap, _smtp = servers
 	imap.clear()
+	warm_up()
 	burst = [
 		message(f"Пакет писем №{i}", sender=f"Сотрудник {i} <burst{i}@test.xnet.kz>") for i in range(130)
 	]

@@ -8,21 +8,11 @@ import pytest
 from frappe.utils import get_datetime, now_datetime
 
 from tests.harness.assignment_world import ensure_outgoing_email_account, reset_caches
+from tests.harness.jobs import after_commit_methods
 from tests.harness.states import bring_to
 from tests.harness.world import make_incident
 from xnet_helpdesk.intake.outbox import deliver_all
 from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
-
-
-def queued_jobs() -> list[str]:
-	"""Methods waiting in frappe.db.after_commit to be enqueued when the request commits."""
-	methods = []
-	for fn in frappe.db.after_commit._functions:
-		for cell in fn.__closure__ or ():
-			value = cell.cell_contents
-			if isinstance(value, dict) and "method" in value:
-				methods.append(str(value["method"]))
-	return methods
 
 
 def emails(doctype, name):
@@ -68,7 +58,7 @@ def test_new_planned_time_is_e_mailed_from_a_background_job_once_per_client(worl
 	problem.save()
 	# the request only copies the time and queues the job
 	assert not emails("Global Problem", problem.name)
-	assert any(m.endswith("global_problem.notify_planned_time_change") for m in queued_jobs())
+	assert any(m.endswith("global_problem.notify_planned_time_change") for m in after_commit_methods())
 	assert get_datetime(
 		frappe.db.get_value("Incident", incidents["assigned"].name, "planned_resolution_time")
 	) == (get_datetime(new_time))
@@ -93,7 +83,7 @@ def test_resolution_fan_out_survives_a_crash_and_e_mails_no_one_twice(world, out
 	problem.status = "Resolved"
 	problem.resolution = "<p>Магистральный канал восстановлен</p>"
 	problem.save()
-	assert any(m.endswith("global_problem.resolve_linked_incidents") for m in queued_jobs())
+	assert any(m.endswith("global_problem.resolve_linked_incidents") for m in after_commit_methods())
 	assert frappe.db.get_value("Incident", incidents["assigned"].name, "status") == "Assigned"
 
 	real, calls = gp._resolve_one, []
@@ -140,4 +130,4 @@ def test_unfinished_resolutions_are_requeued(world, outage):
 	problem.save()
 	frappe.db.after_commit.reset()
 	gp.resume_unfinished_resolutions()
-	assert any(m.endswith("global_problem.resolve_linked_incidents") for m in queued_jobs())
+	assert any(m.endswith("global_problem.resolve_linked_incidents") for m in after_commit_methods())

@@ -9,6 +9,7 @@ import pytest
 from frappe.utils import add_to_date, now_datetime
 
 from tests.harness.assignment_world import ensure_outgoing_email_account
+from tests.harness.jobs import after_commit_methods
 from tests.harness.states import bring_to
 from tests.harness.world import make_incident
 from xnet_helpdesk.intake import outbox
@@ -26,16 +27,6 @@ def queued(incident: str) -> list[dict]:
 		filters={"reference_doctype": "Incident", "reference_name": incident},
 		fields=["name", "message"],
 	)
-
-
-def after_commit_methods() -> list[str]:
-	methods = []
-	for fn in frappe.db.after_commit._functions:
-		for cell in fn.__closure__ or ():
-			value = cell.cell_contents
-			if isinstance(value, dict) and "method" in value:
-				methods.append(str(value["method"]))
-	return methods
 
 
 @pytest.fixture(autouse=True)

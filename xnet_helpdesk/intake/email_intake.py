@@ -7,6 +7,7 @@ domain, or flagged for the operator).
 """
 
 import json
+import time
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 
@@ -21,6 +22,7 @@ from xnet_helpdesk.incident_flow.transitions import move_to
 from xnet_helpdesk.intake.mail_rules import email_domain, incident_numbers, loop_reason
 
 MAX_REASON_LENGTH = 1000
+DEADLOCK_RETRIES = 3
 
 
 class LoopMail(SentEmailInInboxError):
@@ -46,10 +48,27 @@ class IncidentInboundMail(InboundMail):
 				{"skipped": self.message_id, "from": self.from_email, "reason": reason}
 			)
 			raise LoopMail(reason)
-		communication = super().process()
-		if self.flags.is_new_communication and self.flags.get("replied_incident"):
-			handle_client_reply(self.flags.replied_incident, communication)
-		return communication
+		for attempt in range(DEADLOCK_RETRIES + 1):
+			try:
+				communication = super().process()
+				if self.flags.is_new_communication and self.flags.get("replied_incident"):
+					handle_client_reply(self.flags.replied_incident, communication)
+				return communication
+			except frappe.QueryDeadlockError:
+				# parallel intake parts insert at the same time; the message is this transaction alone
+				# (Frappe commits after each), so it is rolled back and taken again from the start
+				if attempt == DEADLOCK_RETRIES:
+					raise
+				frappe.db.rollback()
+				self.forget_lookups()
+				time.sleep(0.05 * (attempt + 1))
+
+	def forget_lookups(self):
+		"""What an attempt looked up or created, rolled back with it."""
+		self._parent_communication = None
+		self._reference_document = None
+		for flag in ("is_new_communication", "replied_incident", "previous_incident", "new_incident"):
+			self.flags.pop(flag, None)
 
 	# ------------------------------------------------------------------ threading
 

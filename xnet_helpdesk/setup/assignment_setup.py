@@ -20,21 +20,6 @@ def ensure_assignment_setup():
 	relax_users_requirement()
 	create_default_rule()
 	create_default_sla_policies()
-	set_new_setting_defaults()
-
-
-def set_new_setting_defaults():
-	"""A field added to the Helpdesk Settings single has no stored value on existing sites (Frappe reads it
-	as 0, not as the field's default): store the default once, never overriding an admin's choice."""
-	settings = frappe.get_meta("Helpdesk Settings")
-	for fieldname in ("assign_in_background",):
-		stored = frappe.db.sql(
-			"select 1 from `tabSingles` where doctype = 'Helpdesk Settings' and field = %s", fieldname
-		)
-		if not stored:
-			frappe.db.set_single_value(
-				"Helpdesk Settings", fieldname, settings.get_field(fieldname).default or 0
-			)
 
 
 def add_rule_option():

@@ -111,7 +111,26 @@ def ensure_setup():
 	ensure_assignment_setup()
 	ensure_mail_records()
 	ensure_portal_setup()
+	set_new_setting_defaults()
 	frappe.clear_cache(doctype="Incident")
+
+
+# Helpdesk Settings fields added after the first release: their defaults are stored on existing sites
+NEW_SETTINGS = ("assign_in_background",)
+
+
+def set_new_setting_defaults():
+	"""A field added to the Helpdesk Settings single has no stored value on existing sites (Frappe reads it
+	as 0, not as the field's default): store the default once, never overriding an admin's choice."""
+	settings = frappe.get_meta("Helpdesk Settings")
+	for fieldname in NEW_SETTINGS:
+		stored = frappe.db.sql(
+			"select 1 from `tabSingles` where doctype = 'Helpdesk Settings' and field = %s", fieldname
+		)
+		if not stored:
+			frappe.db.set_single_value(
+				"Helpdesk Settings", fieldname, settings.get_field(fieldname).default or 0
+			)
 
 
 def create_roles():

@@ -46,7 +46,9 @@ class GlobalProblem(Document):
 		"""Clients hear of the new estimate from a background job, not within this request."""
 		frappe.enqueue(
 			"xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem.notify_planned_time_change",
-			queue="short",
+			# one e-mail per affected client: thousands for a city-wide outage (~50 ms each)
+			queue="long",
+			timeout=3600,
 			enqueue_after_commit=True,
 			problem=self.name,
 			planned_resolution_time=str(get_datetime(self.planned_resolution_time)),

@@ -1,0 +1,198 @@
+"""Global problem fan-out: N open incidents linked to one outage (default 5,000).
+
+What is measured, in one run on one site:
+  - baseline: a bare ToDo insert + commit (the machine's speed);
+  - the admin's two requests on the problem: a new planned resolution time, then "Resolved" with the
+    resolution text. Each is a Global Problem save + commit: it only updates the linked incidents' planned
+    time in one statement and queues background jobs, whatever N is;
+  - the background work they queue, run here as the workers run it: the planned-time notice (one e-mail
+    per client address), the resolution job (every incident walked to Resolved through the workflow,
+    one transaction each) and the incidents' Resolved e-mails leaving the outbox.
+Prints the times, the request times as ToDo-insert ratios, and how many clients were e-mailed.
+Everything created is deleted afterwards.
+
+Run: /home/frappe/frappe-bench/env/bin/python benchmarks/problem_fanout.py [N]
+(site: XNET_BENCH_SITE, default xnet-test.localhost)
+"""
+
+import statistics
+import sys
+import time
+
+from _site import connect, ensure_center_and_company, ensure_engineer, purge_queued_jobs
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+CENTER, COMPANY = "BENCH Fanout Center", "BENCH Fanout Co"
+ENGINEER = "bench.fanout.engineer@bench.local"
+TITLE = "BENCH Fan-out outage"
+
+
+def setup(frappe):
+	from tests.harness.assignment_world import ensure_outgoing_email_account
+
+	ensure_outgoing_email_account()
+	ensure_center_and_company(CENTER, COMPANY)
+	ensure_engineer(ENGINEER, CENTER, capacity=1_000_000)
+	frappe.db.commit()
+
+
+def todo_ms(frappe, n=100) -> float:
+	samples, names = [], []
+	for i in range(n):
+		started = time.perf_counter()
+		names.append(frappe.get_doc({"doctype": "ToDo", "description": f"bench {i}"}).insert().name)
+		frappe.db.commit()
+		samples.append((time.perf_counter() - started) * 1000)
+	frappe.db.delete("ToDo", {"name": ("in", names)})
+	frappe.db.commit()
+	return statistics.median(samples)
+
+
+def timed(fn):
+	started = time.perf_counter()
+	result = fn()
+	return result, time.perf_counter() - started
+
+
+def main():
+	connect("xnet-test.localhost")
+	import frappe
+	from frappe.utils import add_to_date, now_datetime
+
+	from xnet_helpdesk.intake import outbox
+	from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
+
+	setup(frappe)
+	since = now_datetime()
+	problem = frappe.get_doc(
+		{
+			"doctype": "Global Problem",
+			"title": TITLE,
+			"status": "Active",
+			"started_on": since,
+			"planned_resolution_time": add_to_date(since, hours=4),
+			"affected_client_companies": [{"client_company": COMPANY}],
+		}
+	).insert()
+	frappe.db.commit()
+	try:
+		baseline = todo_ms(frappe)
+		print(f"linking {N} incidents to the outage ...", flush=True)
+		_, linking = timed(lambda: link_incidents(frappe, problem.name))
+
+		problem.reload()
+		problem.planned_resolution_time = add_to_date(since, hours=6)
+		_, eta_request = timed(lambda: (problem.save(), frappe.db.commit()))
+		eta_mails, eta_job = timed(
+			lambda: gp.notify_planned_time_change(problem.name, str(problem.planned_resolution_time))
+		)
+		frappe.db.commit()
+
+		problem.reload()
+		problem.status = "Resolved"
+		problem.resolution = "<p>Магистральный канал восстановлен.</p>"
+		_, resolve_request = timed(lambda: (problem.save(), frappe.db.commit()))
+		result, resolve_job = timed(lambda: gp.resolve_linked_incidents(problem.name))
+		delivered, mail_job = timed(lambda: deliver_everything(frappe, outbox))
+		mailed = frappe.db.sql(
+			"""select count(distinct r.recipient) from `tabEmail Queue` q
+			join `tabEmail Queue Recipient` r on r.parent = q.name
+			where q.reference_doctype = 'Incident' and q.creation >= %s and r.recipient like 'fanout%%'""",
+			since,
+		)[0][0]
+		still_open = frappe.db.count(
+			"Incident", {"global_problem": problem.name, "status": ("not in", ["Resolved", "Closed"])}
+		)
+	finally:
+		cleanup(frappe, problem.name, since)
+		purge_queued_jobs(
+			frappe.local.site,
+			{"xnet_helpdesk.intake.outbox.deliver", "xnet_helpdesk.assignment.engine.retry_waiting"}
+			| {
+				f"{gp.__name__}.{name}" for name in ("notify_planned_time_change", "resolve_linked_incidents")
+			},
+		)
+
+	print(f"global problem fan-out, {N} linked open incidents")
+	print(f"  baseline: bare ToDo insert + commit          {baseline:9.2f} ms")
+	print(f"  linking the incidents (setup, not timed work) {linking:8.1f} s")
+	print("  the admin's requests (Global Problem save + commit):")
+	print(
+		f"    new planned resolution time               {eta_request * 1000:9.2f} ms  {eta_request * 1000 / baseline:6.1f}x ToDo"
+	)
+	print(
+		f"    resolved                                  {resolve_request * 1000:9.2f} ms  {resolve_request * 1000 / baseline:6.1f}x ToDo"
+	)
+	print("  background jobs, as the workers run them:")
+	print(f"    planned-time notice: {eta_mails} e-mails        {eta_job:9.1f} s")
+	print(
+		f"    resolution: {len(result['resolved'])} resolved, {len(result['failed'])} failed  {resolve_job:9.1f} s"
+		f"  ({resolve_job * 1000 / max(N, 1):.1f} ms per incident)"
+	)
+	print(f"    Resolved e-mails out of the outbox ({delivered})  {mail_job:9.1f} s")
+	print(f"  clients e-mailed about the resolution: {mailed} of {N}; incidents still open: {still_open}")
+
+
+def link_incidents(frappe, problem):
+	for i in range(N):
+		doc = frappe.get_doc(
+			{
+				"doctype": "Incident",
+				"subject": f"BENCH нет интернета {i}",
+				"channel": "Phone",
+				"client_company": COMPANY,
+				"contact_name": f"Клиент {i}",
+				"contact_phone": "+77011234567",
+				"contact_email": f"fanout{i}@bench-fanout.test",
+				"global_problem": problem,
+			}
+		)
+		doc.flags.notifications = []  # their Registered e-mails are not part of the fan-out
+		doc.insert()
+		if i % 100 == 99:
+			frappe.db.commit()
+	# the outage's incidents were taken by the center's engineer (the resolution job walks each one
+	# through the workflow from its state; one without an engineer would need the resolver's record)
+	incident = frappe.qb.DocType("Incident")
+	frappe.qb.update(incident).set(incident.engineer, ENGINEER).where(
+		incident.global_problem == problem
+	).run()
+	frappe.db.commit()
+
+
+def deliver_everything(frappe, outbox):
+	sent = 0
+	while True:
+		batch = outbox.deliver_all(limit=500)
+		sent += batch
+		if not batch:
+			return sent
+
+
+def cleanup(frappe, problem, since):
+	frappe.db.rollback()
+	names = frappe.get_all("Incident", filters={"global_problem": problem}, pluck="name")
+	for start in range(0, len(names), 500):
+		chunk = names[start : start + 500]
+		for doctype, field in (
+			("ToDo", "reference_name"),
+			("Comment", "reference_name"),
+			("Version", "docname"),
+			("Communication", "reference_name"),
+			("Email Queue", "reference_name"),
+			("Pending Notification", "reference_name"),
+		):
+			frappe.db.delete(doctype, {field: ("in", chunk)})
+		frappe.db.delete("Incident", {"name": ("in", chunk)})
+	frappe.db.delete("Email Queue", {"reference_doctype": "Global Problem", "reference_name": problem})
+	frappe.db.delete("Global Problem Client Company", {"parent": problem})
+	frappe.db.delete("Global Problem", {"name": problem})
+	frappe.db.commit()
+	from xnet_helpdesk.assignment.engine import recount_open_load
+
+	recount_open_load()
+	frappe.db.commit()
+
+
+if __name__ == "__main__":
+	main()

@@ -55,8 +55,9 @@ class IncidentInboundMail(InboundMail):
 					handle_client_reply(self.flags.replied_incident, communication)
 				return communication
 			except frappe.QueryDeadlockError:
-				# parallel intake parts insert at the same time; the message is this transaction alone
-				# (Frappe commits after each), so it is rolled back and taken again from the start
+				# another writer held the same rows (a user saving the incident, a second intake run): the
+				# message is this transaction alone (Frappe commits after each), so it is rolled back and
+				# taken again from the start
 				if attempt == DEADLOCK_RETRIES:
 					raise
 				frappe.db.rollback()

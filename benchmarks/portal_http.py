@@ -71,17 +71,6 @@ def prepare(frappe, site) -> list[str]:
 	return names, tokens
 
 
-def cleanup(frappe, names):
-	from xnet_helpdesk.portal.actions import _pending_key
-
-	frappe.db.rollback()
-	for name in names:
-		frappe.cache.execute_command("HDEL", _pending_key(), name)
-		frappe.delete_doc("Engineer Rating", name, force=True, ignore_missing=True)
-		frappe.delete_doc("Incident", name, force=True, ignore_missing=True)
-	frappe.db.commit()
-
-
 def start_gunicorn(site: str, port: int):
 	process = subprocess.Popen(
 		[
@@ -194,9 +183,12 @@ def payload(base, site, method, path, body) -> int:
 
 def main():
 	site = connect(default_site="xnet-portal.localhost")
+	# the portal tests' clean-up: incidents, their ratings and any rating still pending in Redis
 	from urllib.parse import urlencode
 
 	import frappe
+
+	from tests.site.portal_helpers import cleanup
 
 	names, tokens = prepare(frappe, site)
 	port = free_port()
@@ -219,7 +211,7 @@ def main():
 	finally:
 		os.killpg(server.pid, signal.SIGTERM)
 		server.wait(timeout=20)
-		cleanup(frappe, names)
+		cleanup(names)
 
 	print(
 		f"\nportal_http: gunicorn -w 2 --preload, {CONNECTIONS} concurrent clients, {DURATION} s each, {load.__name__}"

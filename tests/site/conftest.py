@@ -22,13 +22,46 @@ def world(site):
 @pytest.fixture(scope="module")
 def committed():
 	"""Incidents another process (the web server, the browser) must see are committed; this list of them
-	is deleted, with their ratings, when the module ends."""
-	import frappe
+	is deleted, with their ratings (a portal rating still pending included), when the module ends."""
+	from tests.site.portal_helpers import cleanup
 
 	names = []
 	yield names
-	frappe.db.rollback()
-	for name in names:
-		frappe.delete_doc("Engineer Rating", name, force=True, ignore_missing=True)
-		frappe.delete_doc("Incident", name, force=True, ignore_missing=True)
-	frappe.db.commit()
+	cleanup(names)
+
+
+@pytest.fixture(scope="module")
+def names(committed):
+	"""The portal tests' name for the committed incidents."""
+	return committed
+
+
+# --- portal sessions over real HTTP ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def guest(server):
+	from tests.site.portal_helpers import Browser
+
+	return Browser(server)
+
+
+@pytest.fixture(scope="module")
+def karmet(server, world):
+	from tests.site.portal_helpers import Browser
+
+	return Browser(server, world["users"]["karmet_client"])
+
+
+@pytest.fixture(scope="module")
+def colleague(server, world):
+	from tests.site.portal_helpers import Browser
+
+	return Browser(server, world["users"]["karmet_client2"])
+
+
+@pytest.fixture(scope="module")
+def representative(server, world):
+	from tests.site.portal_helpers import Browser
+
+	return Browser(server, world["users"]["karmet_rep"])

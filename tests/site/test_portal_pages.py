@@ -24,33 +24,6 @@ from xnet_helpdesk.portal.actions import pending_rating
 NO_ACCESS = "This link is not valid or has expired."
 
 
-@pytest.fixture(scope="module")
-def names():
-	created = []
-	yield created
-	cleanup(created)
-
-
-@pytest.fixture(scope="module")
-def guest(server):
-	return Browser(server)
-
-
-@pytest.fixture(scope="module")
-def karmet(server, world):
-	return Browser(server, world["users"]["karmet_client"])
-
-
-@pytest.fixture(scope="module")
-def colleague(server, world):
-	return Browser(server, world["users"]["karmet_client2"])
-
-
-@pytest.fixture(scope="module")
-def representative(server, world):
-	return Browser(server, world["users"]["karmet_rep"])
-
-
 def contact_phone(world, key):
 	return frappe.db.get_value("Contact", world["contacts"][key], "mobile_no")
 

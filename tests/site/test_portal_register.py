@@ -30,13 +30,6 @@ PNG = (
 RU = {"_lang": "ru"}
 
 
-@pytest.fixture(scope="module")
-def names():
-	created = []
-	yield created
-	cleanup(created)
-
-
 @pytest.fixture(autouse=True)
 def _fresh_limits(site):
 	reset_registration_limits()
@@ -55,21 +48,6 @@ def outgoing_mail(site):
 		frappe.db.rollback()
 		frappe.delete_doc("Email Account", "TEST Outgoing", force=True, ignore_missing=True)
 		frappe.db.commit()
-
-
-@pytest.fixture(scope="module")
-def karmet(server, world):
-	return Browser(server, world["users"]["karmet_client"])
-
-
-@pytest.fixture(scope="module")
-def colleague(server, world):
-	return Browser(server, world["users"]["karmet_client2"])
-
-
-@pytest.fixture(scope="module")
-def guest(server):
-	return Browser(server)
 
 
 @pytest.fixture(scope="module")

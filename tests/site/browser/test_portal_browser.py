@@ -29,13 +29,6 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 
 @pytest.fixture(scope="module")
-def names():
-	created = []
-	yield created
-	cleanup(created)
-
-
-@pytest.fixture(scope="module")
 def browser():
 	ARTIFACTS.mkdir(parents=True, exist_ok=True)
 	with sync_api.sync_playwright() as playwright:

@@ -195,6 +195,75 @@ def test_unknown_sender_of_an_unknown_domain_is_flagged_for_the_operator(servers
 	assert incident.needs_triage and not incident.contact and incident.contact_email == "stranger@example.org"
 
 
+def timeline_of(msg) -> set[tuple[str, str]]:
+	communication = frappe.get_doc("Communication", {"message_id": msg["Message-ID"].strip("<>")})
+	return {(link.link_doctype, link.link_name) for link in communication.timeline_links}
+
+
+def test_the_message_is_on_the_timeline_of_its_sender_their_company_and_copied_contacts(
+	servers, account, world
+):
+	imap, _smtp = servers
+	known = message("Не работает VPN", Cc="Karmet Client2 <karmet.client2@test.xnet.kz>")
+	new = message("Нет звука", sender="Ерлан Ахметов <erlan@karmet.test>")
+	receive(imap, known, new)
+	assert {
+		("Contact", world["contacts"]["karmet_client"]),
+		("Client Company", "TEST KarMet"),
+		("Contact", world["contacts"]["karmet_client2"]),
+	} <= timeline_of(known)
+	created = incident_for(new).contact
+	assert {("Contact", created), ("Client Company", "TEST KarMet")} <= timeline_of(new)
+	# the support mailbox is on every message and is nobody's contact
+	mailbox_contacts = {
+		("Contact", name)
+		for name in frappe.get_all(
+			"Contact Email", filters={"email_id": mail_harness.MAILBOX_USER}, pluck="parent"
+		)
+	}
+	assert not mailbox_contacts & (timeline_of(known) | timeline_of(new))
+
+
+def test_a_reply_reaches_the_assigned_engineer_the_opening_message_reaches_nobody(servers, account, world):
+	"""Frappe forwards an incoming message to its document's assignees; a message that opens an incident
+	is not forwarded (the engineer gets the incident's own Assigned e-mail instead)."""
+	from frappe.desk.form import assign_to
+
+	from xnet_helpdesk.intake.email_intake import IntakeCommunication
+
+	imap, _smtp = servers
+	engineer = world["users"]["kar_engineer"]
+	first = message("Не запускается 1С")
+	receive(imap, first)
+	incident = incident_for(first)
+	assign_to.add(
+		{"assign_to": [engineer], "doctype": "Incident", "name": incident.name}, ignore_permissions=True
+	)
+	frappe.db.commit()
+	reply = message(f"Re: {incident.name}", body="Ошибка: нет лицензии")
+	receive(imap, reply)
+	forwarded = frappe.get_all(
+		"Email Queue",
+		filters={
+			"communication": frappe.db.get_value(
+				"Communication", {"message_id": reply["Message-ID"].strip("<>")}
+			)
+		},
+		pluck="name",
+	)
+	assert forwarded and engineer in frappe.get_doc("Email Queue", forwarded[0]).recipients[0].recipient
+
+	# the opening message of an incident that already has an assignee (an inline assignment rule)
+	opening = frappe.get_doc("Communication", {"message_id": first["Message-ID"].strip("<>")}).as_dict()
+	for starts_incident in (True, False):
+		communication = IntakeCommunication(opening)
+		communication.flags.opens_incident = starts_incident
+		communication.send_email(is_inbound_mail_communcation=True)
+		queued = frappe.db.exists("Email Queue", {"communication": opening.name})
+		assert bool(queued) is not starts_incident
+	frappe.db.rollback()
+
+
 @pytest.mark.parametrize(
 	"headers",
 	[

@@ -13,6 +13,12 @@ from email.header import decode_header, make_header
 
 import frappe
 from frappe import _
+from frappe.core.doctype.communication.communication import (
+	Communication,
+	add_contact_links_to_communication,
+	get_contacts,
+	get_emails,
+)
 from frappe.email.receive import InboundMail, SentEmailInInboxError
 from frappe.utils import add_days, cint, get_datetime, now_datetime, strip_html
 from frappe.utils.html_utils import sanitize_html
@@ -68,7 +74,13 @@ class IncidentInboundMail(InboundMail):
 		"""What an attempt looked up or created, rolled back with it."""
 		self._parent_communication = None
 		self._reference_document = None
-		for flag in ("is_new_communication", "replied_incident", "previous_incident", "new_incident"):
+		for flag in (
+			"is_new_communication",
+			"replied_incident",
+			"previous_incident",
+			"new_incident",
+			"sender_contact",
+		):
 			self.flags.pop(flag, None)
 
 	# ------------------------------------------------------------------ threading
@@ -135,15 +147,16 @@ class IncidentInboundMail(InboundMail):
 				"previous_incident": self.flags.get("previous_incident"),
 			}
 		)
-		contact, company = find_or_create_contact(self.from_email, self.from_real_name)
-		if contact:
-			incident.contact = contact
-		if company:
-			incident.client_company = company
+		sender = find_or_create_contact(self.from_email, self.from_real_name)
+		if sender:
+			incident.contact = sender.contact
+		if sender and sender.company:
+			incident.client_company = sender.company
 		else:
 			incident.needs_triage = 1
 		incident.insert(ignore_permissions=True)
-		self.flags.new_incident = incident.name
+		self.flags.new_incident = incident
+		self.flags.sender_contact = sender
 		return incident.name
 
 	def _build_communication_doc(self):
@@ -161,32 +174,48 @@ class IncidentInboundMail(InboundMail):
 		if self.parent_communication():
 			data["in_reply_to"] = self.parent_communication().name
 		append_to = self.append_to if self.email_account.use_imap else self.email_account.append_to
-		if self.reference_document():
-			data["reference_doctype"] = self.reference_document().doctype
-			data["reference_name"] = self.reference_document().name
+		reference = self.reference_document()
+		if reference:
+			data["reference_doctype"] = reference.doctype
+			data["reference_name"] = reference.name
 		elif append_to and append_to != "Communication":
 			reference_name = self._create_reference_document(append_to)
 			if reference_name:
 				data["reference_doctype"] = append_to
 				data["reference_name"] = reference_name
+				reference = self.flags.get("new_incident")
+		if reference:
+			data["reference_owner"] = reference.owner
 		if self.is_notification():
 			data["unread_notification_sent"] = 1
 		if self.seen_status:
 			data["_seen"] = json.dumps(self.get_users_linked_to_account(self.email_account))
 		# the body as Frappe's second save would leave it, written once
 		data["content"] = sanitize_html(self.content)
-		communication = frappe.get_doc(data)
+		communication = IntakeCommunication(data)
+		# the document is in hand: Frappe's hooks would load it once more (get_parent_doc)
+		communication.parent_doc = reference or None
 		communication.flags.in_receive = True
+		communication.flags.opens_incident = bool(self.flags.get("new_incident"))
+		communication.flags.sender_contact = self.flags.get("sender_contact")
+		communication.flags.own_addresses = {self.email_account.email_id or ""}
 		communication.insert(ignore_permissions=True)
 		communication._attachments = []
 		return communication
 
+	@staticmethod
+	def get_users_linked_to_account(email_account):
+		"""Frappe asks for every message; the answer is the same for the whole run."""
+		users = email_account.get("_users_linked_to_account")
+		if users is None:
+			users = InboundMail.get_users_linked_to_account(email_account)
+			email_account._users_linked_to_account = users
+		return users
+
 	def save_attachments_in_doc(self, doc):
 		"""Attachments are kept on the Communication (Frappe) and shown on the incident as well."""
 		files = super().save_attachments_in_doc(doc)
-		reference = self.reference_document() or (
-			frappe.get_doc("Incident", self.flags.new_incident) if self.flags.get("new_incident") else None
-		)
+		reference = self.reference_document() or self.flags.get("new_incident")
 		if reference and reference.doctype == "Incident":
 			for file in files:
 				frappe.get_doc(
@@ -202,34 +231,83 @@ class IncidentInboundMail(InboundMail):
 		return files
 
 
+class IntakeCommunication(Communication):
+	"""The Communication of a message taken by the intake: Frappe's, minus lookups whose answer is known.
+
+	- The sender's Contact (and what it links to) was found or created for the incident a moment ago, so
+	  the timeline links take it from there; the other addresses are looked up as Frappe does, except the
+	  support mailbox's own address, which is on every message and is nobody's contact (Frappe would
+	  even create a Contact for it).
+	- Frappe then forwards an incoming message to the other "participants" of its document: the
+	  document's owner and assignees. A message that has just opened an incident has none yet (the
+	  intake owns it, and the engineer is told by the incident's own Notification), so that step, which
+	  costs an Email Account load and three queries per message, is skipped for it. Replies to an existing
+	  incident reach its engineer exactly as in Frappe.
+	"""
+
+	def set_timeline_links(self):
+		sender = self.flags.get("sender_contact")
+		if not sender:
+			return super().set_timeline_links()
+		self.add_link("Contact", sender.contact)
+		for link_doctype, link_name in sender.links:
+			self.add_link(link_doctype, link_name)
+		own = {address.lower() for address in self.flags.get("own_addresses") or ()}
+		others = [a for a in get_emails([self.recipients, self.cc, self.bcc]) if a.lower() not in own]
+		if not others:
+			return
+		create_contact = self.email_account and frappe.db.get_value(
+			"Email Account", self.email_account, "create_contact"
+		)
+		for contact_name in get_contacts(others, auto_create_contact=create_contact):
+			self.add_link("Contact", contact_name)
+			add_contact_links_to_communication(self, contact_name)
+
+	def send_email(self, *args, is_inbound_mail_communcation=None, **kwargs):
+		if is_inbound_mail_communcation and self.flags.get("opens_incident"):
+			return
+		return super().send_email(*args, is_inbound_mail_communcation=is_inbound_mail_communcation, **kwargs)
+
+
 def plain_to_html(text: str) -> str:
 	from html import escape
 
 	return "<br>".join(escape(line) for line in (text or "").splitlines())
 
 
-def find_or_create_contact(address: str, real_name: str | None) -> tuple[str | None, str | None]:
-	"""(contact, company) for a sender: an existing Contact by e-mail, else a new one for the company whose
-	e-mail domain matches, else (None, None) and the operator sorts it out."""
-	email_row = frappe.qb.DocType("Contact Email")
+def find_or_create_contact(address: str, real_name: str | None) -> frappe._dict | None:
+	"""The sender as {contact, company, links}: an existing Contact by e-mail (with its client company and
+	what else it links to, in one query), else a new Contact of the company whose e-mail domain matches,
+	else None and the operator sorts it out."""
+	email_row, contact_row, link = (
+		frappe.qb.DocType("Contact Email"),
+		frappe.qb.DocType("Contact"),
+		frappe.qb.DocType("Dynamic Link"),
+	)
 	rows = (
 		frappe.qb.from_(email_row)
-		.select(email_row.parent)
+		.join(contact_row)
+		.on(contact_row.name == email_row.parent)
+		.left_join(link)
+		.on((link.parent == email_row.parent) & (link.parenttype == "Contact"))
+		.select(email_row.parent, link.link_doctype, link.link_name)
 		.where(email_row.email_id == address)
 		.where(email_row.parenttype == "Contact")
-		.limit(1)
+		.orderby(email_row.parent)
+		.orderby(link.idx)
 		.run()
 	)
 	if rows:
-		from xnet_helpdesk.xnet_helpdesk.doctype.incident.incident import contact_company
-
-		return rows[0][0], contact_company(rows[0][0])
+		contact = rows[0][0]
+		links = [(doctype, name) for parent, doctype, name in rows if parent == contact and doctype]
+		company = next((name for doctype, name in links if doctype == "Client Company"), None)
+		return frappe._dict(contact=contact, company=company, links=links)
 	domain = email_domain(address)
 	company = domain and frappe.db.get_value(
 		"Client Company Email Domain", {"domain": domain, "parenttype": "Client Company"}, "parent"
 	)
 	if not company:
-		return None, None
+		return None
 	first_name, _sep, last_name = (real_name or address.partition("@")[0]).strip().partition(" ")
 	contact = frappe.get_doc(
 		{
@@ -242,7 +320,7 @@ def find_or_create_contact(address: str, real_name: str | None) -> tuple[str | N
 	)
 	# a side record of registering the mail (the receive job has no user to own it)
 	contact.insert(ignore_permissions=True)
-	return contact.name, company
+	return frappe._dict(contact=contact.name, company=company, links=[("Client Company", company)])
 
 
 def sender_may_reply(incident, address: str) -> bool:

@@ -187,6 +187,27 @@ def test_unknown_sender_of_a_client_domain_becomes_a_contact(servers, account):
 	assert contact.email_id == "asel@karmet.test" and contact.links[0].link_name == "TEST KarMet"
 
 
+def test_mail_from_a_disabled_contact_is_flagged_and_makes_no_second_contact(servers, account):
+	imap, _smtp = servers
+	former = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": "Бывший сотрудник",
+			"disabled": 1,
+			"email_ids": [{"email_id": "former@karmet.test", "is_primary": 1}],
+			"links": [{"link_doctype": "Client Company", "link_name": "TEST KarMet"}],
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	msg = message("Верните доступ к почте", sender="former@karmet.test")
+	receive(imap, msg)
+	incident = incident_for(msg)
+	assert incident.needs_triage and not incident.contact and not incident.client_company
+	assert frappe.get_all("Contact Email", filters={"email_id": "former@karmet.test"}, pluck="parent") == [
+		former.name
+	]
+
+
 def test_unknown_sender_of_an_unknown_domain_is_flagged_for_the_operator(servers, account):
 	imap, _smtp = servers
 	msg = message("Помогите", sender="stranger@example.org")

@@ -85,6 +85,20 @@ def test_contact_phones_are_stored_normalised(world):
 	assert [p.phone for p in contact.phone_nos] == ["+77212505252", "+49301234567"]
 
 
+def test_a_disabled_contact_gets_no_new_incident_but_keeps_the_old_ones(world):
+	contact = world["contacts"]["karbank_client"]
+	old = make_incident(world, "karbank_client")
+	frappe.db.set_value("Contact", contact, "disabled", 1)  # the directory sync: left the company
+	before = frappe.db.count("Incident")
+	with pytest.raises(frappe.ValidationError, match="disabled"):
+		make_incident(world, "karbank_client")
+	assert frappe.db.count("Incident") == before
+	old.reload()
+	old.priority = "High"
+	old.save()  # their earlier incident goes on as before
+	assert frappe.db.get_value("Incident", old.name, ["priority", "contact"]) == ("High", contact)
+
+
 # ---------------------------------------------------------------------------------------------- walk-in
 
 

@@ -278,7 +278,8 @@ def plain_to_html(text: str) -> str:
 def find_or_create_contact(address: str, real_name: str | None) -> frappe._dict | None:
 	"""The sender as {contact, company, links}: an existing Contact by e-mail (with its client company and
 	what else it links to, in one query), else a new Contact of the company whose e-mail domain matches,
-	else None and the operator sorts it out."""
+	else None and the operator sorts it out. A sender whose only Contact is disabled (no longer with the
+	client company) is not recognised either, and gets no second Contact."""
 	email_row, contact_row, link = (
 		frappe.qb.DocType("Contact Email"),
 		frappe.qb.DocType("Contact"),
@@ -290,16 +291,19 @@ def find_or_create_contact(address: str, real_name: str | None) -> frappe._dict 
 		.on(contact_row.name == email_row.parent)
 		.left_join(link)
 		.on((link.parent == email_row.parent) & (link.parenttype == "Contact"))
-		.select(email_row.parent, link.link_doctype, link.link_name)
+		.select(email_row.parent, link.link_doctype, link.link_name, contact_row.disabled)
 		.where(email_row.email_id == address)
 		.where(email_row.parenttype == "Contact")
+		.orderby(contact_row.disabled)
 		.orderby(email_row.parent)
 		.orderby(link.idx)
 		.run()
 	)
 	if rows:
-		contact = rows[0][0]
-		links = [(doctype, name) for parent, doctype, name in rows if parent == contact and doctype]
+		contact, _doctype, _name, disabled = rows[0]
+		if disabled:
+			return None
+		links = [(doctype, name) for parent, doctype, name, _off in rows if parent == contact and doctype]
 		company = next((name for doctype, name in links if doctype == "Client Company"), None)
 		return frappe._dict(contact=contact, company=company, links=links)
 	domain = email_domain(address)

@@ -92,6 +92,17 @@ class Incident(Document):
 			frappe.throw(
 				_("Contact {0} does not exist").format(frappe.bold(self.contact)), frappe.LinkValidationError
 			)
+		if contact.disabled and (self.is_new() or self.has_value_changed("contact")):
+			# someone who left the client company (its directory disabled them) keeps their old
+			# incidents, but no new one is registered in their name
+			frappe.throw(
+				_(
+					"Contact {0} is disabled: they are no longer with the client company. Register the caller "
+					"as an unknown caller (name, phone and e-mail) or ask an administrator to enable the contact."
+				).format(frappe.bold(contact.full_name or self.contact)),
+				frappe.ValidationError,
+				title=_("Contact disabled"),
+			)
 		self.contact_name = self.contact_name or contact.full_name
 		self.contact_email = self.contact_email or contact.email_id
 		self.contact_phone = self.contact_phone or contact.mobile_no or contact.phone
@@ -328,6 +339,7 @@ def contact_with_company(contact: str) -> frappe._dict | None:
 			row.phone,
 			row.status,
 			row.preferred_language,
+			row.disabled,
 			link.link_name.as_("company"),
 		)
 		.where(row.name == contact)

@@ -17,6 +17,7 @@ PATHS = {
 NEEDS = {
 	"Assign": {"engineer": None},  # filled with the world's engineer
 	"Take into Work": {"engineer": None},
+	"Request Client Info": {"client_info_request": "Пришлите, пожалуйста, фото ошибки на экране принтера"},
 	"Resolve": {"resolution_details": "<p>Заменён картридж, печать проверена</p>"},
 	"Reopen": {"reopen_reason": "Принтер снова не печатает"},
 	"Cancel Incident": {"cancellation_reason": "Дубликат"},

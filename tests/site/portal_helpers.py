@@ -49,6 +49,10 @@ def reset_rate_limits():
 	frappe.cache.delete_keys(f"rl:{LOOKUP_METHOD}")
 
 
+def reset_message_limits():
+	frappe.cache.delete_keys("rl:xnet_helpdesk.portal.api.write")
+
+
 def reset_registration_limits():
 	from xnet_helpdesk.portal.registration import METHOD
 

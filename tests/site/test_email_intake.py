@@ -420,11 +420,22 @@ def test_reply_to_a_resolved_incident_reopens_it_and_tells_the_engineer(servers,
 
 
 def test_reply_to_an_awaiting_client_incident_resumes_work(servers, account, world):
-	imap, _smtp = servers
+	imap, smtp = servers
 	first = message("Нужен доступ к папке")
 	receive(imap, first)
-	incident = bring_to(incident_for(first), "Awaiting Client", world["users"]["kar_engineer"])
+	incident = incident_for(first)
+	incident.client_info_request = "Какая папка нужна?\nИ кто согласовал доступ <директор>?"
+	incident = bring_to(incident, "Awaiting Client", world["users"]["kar_engineer"])
 	frappe.db.commit()
+	flush_mail()
+	# the e-mail says what the engineer needs, as typed (escaped, line breaks kept)
+	asked = smtp.wait_for(
+		lambda m: incident.name in (m["Subject"] or "") and "нужна ваша информация" in m["Subject"],
+		timeout=15,
+	)
+	assert asked and "karmet.client@test.xnet.kz" in asked[0]["To"]
+	body = asked[0].get_body(("html",)).get_content()
+	assert "Какая папка нужна?<br>И кто согласовал доступ &lt;директор&gt;?" in body
 	receive(imap, message(f"Re: {incident.name}", body="Папка \\\\srv\\buh"))
 	incident.reload()
 	assert incident.status == "In Progress"

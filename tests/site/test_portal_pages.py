@@ -13,6 +13,7 @@ from tests.site.portal_helpers import (
 	cleanup,
 	committed_incident,
 	fresh,
+	reset_message_limits,
 	reset_rate_limits,
 	stored_rating,
 	token_for,
@@ -281,6 +282,112 @@ def test_link_dies_when_the_incident_moves_to_another_contact(world, names, gues
 
 
 # --- actions --------------------------------------------------------------------------------------
+
+
+def received_messages(incident: str) -> list:
+	frappe.db.rollback()
+	return frappe.get_all(
+		"Communication",
+		filters={"reference_doctype": "Incident", "reference_name": incident, "sent_or_received": "Received"},
+		fields=["name", "sender", "sender_full_name", "subject", "content"],
+	)
+
+
+def test_client_answers_the_engineer_from_the_portal_and_work_resumes(world, names, karmet):
+	reset_message_limits()
+	doc = committed_incident(world, names, "Awaiting Client")
+	page = karmet.get("/support/incident", name=doc.name)
+	assert 'data-method="write"' in page.text and "Инженер ждёт вашего ответа" in page.text
+	assert doc.client_info_request and html.escape(doc.client_info_request) in page.text
+	assert karmet.call("write", csrf=False, incident=doc.name, text="Без токена").status_code in (400, 403)
+	assert karmet.call("write", incident=doc.name, text="  <b></b> ").status_code == 417
+	assert not received_messages(doc.name)
+	response = karmet.call(
+		"write", incident=doc.name, text="<script>alert(1)</script>Папка \\\\srv\\buh, нужен доступ на запись"
+	)
+	assert response.status_code == 200, response.text
+	after = fresh("Incident", doc.name, "status", "workflow_state")
+	assert after.status == after.workflow_state == "In Progress"
+	[message] = received_messages(doc.name)
+	assert message.sender == world["users"]["karmet_client"] and doc.name in message.subject
+	assert "нужен доступ на запись" in message.content and "<script>" not in message.content
+	page = karmet.get("/support/incident", name=doc.name).text
+	assert "нужен доступ на запись" in page and "Инженер ждёт вашего ответа" not in page
+	# more details while in work: kept, the status stays
+	assert karmet.call("write", incident=doc.name, text="И ещё: принтер HP M428").status_code == 200
+	assert fresh("Incident", doc.name, "status").status == "In Progress"
+	assert len(received_messages(doc.name)) == 2
+	frappe.db.delete("Communication", {"reference_doctype": "Incident", "reference_name": doc.name})
+	frappe.db.commit()
+
+
+def test_writing_by_signed_link_but_not_to_a_finished_incident_nor_with_a_forged_link(world, names, guest):
+	reset_message_limits()
+	open_one = committed_incident(world, names, "In Progress")
+	response = guest.call("write", token=token_for(open_one.name), text="Звоните после 14:00")
+	assert response.status_code == 200, response.text
+	[message] = received_messages(open_one.name)
+	assert message.sender == open_one.contact_email
+	resolved = committed_incident(world, names, "Resolved")
+	page = guest.get("/support/incident", t=token_for(resolved.name)).text
+	assert 'data-method="write"' not in page and 'data-method="reopen"' in page
+	assert guest.call("write", token=token_for(resolved.name), text="Вопрос").status_code == 417
+	forged = token_for(open_one.name)[:-3] + "abc"
+	assert guest.call("write", token=forged, text="Привет").status_code == 403
+	assert guest.call("write", incident=open_one.name, text="Без входа").status_code == 403
+	assert not received_messages(resolved.name) and len(received_messages(open_one.name)) == 1
+	frappe.db.delete("Communication", {"reference_doctype": "Incident", "reference_name": open_one.name})
+	frappe.db.commit()
+
+
+def test_portal_messages_are_rate_limited_per_ip(world, names, guest):
+	reset_message_limits()
+	doc = committed_incident(world, names, "In Progress")
+	token = token_for(doc.name)
+	frappe.db.rollback()
+	codes = [
+		guest.call(
+			"write", token=token, text=f"Сообщение {i}", headers={"X-Forwarded-For": "10.9.9.9"}
+		).status_code
+		for i in range(21)
+	]
+	assert codes[:20] == [200] * 20 and codes[20] == 429
+	frappe.db.delete("Communication", {"reference_doctype": "Incident", "reference_name": doc.name})
+	frappe.db.commit()
+	reset_message_limits()
+
+
+def test_a_portal_message_reaches_the_incidents_assignee(world):
+	"""As an e-mail reply does: Frappe forwards it to the incident's owner and assignees (in-process, so
+	the Email Queue can be read; the test site mutes mail for the web server)."""
+	from frappe.desk.form import assign_to
+
+	from tests.harness.assignment_world import ensure_outgoing_email_account
+	from tests.harness.states import bring_to
+	from tests.harness.world import make_incident
+	from xnet_helpdesk.portal import actions
+	from xnet_helpdesk.portal.access import Access
+
+	engineer = world["users"]["kar_engineer"]
+	doc = bring_to(make_incident(world), "In Progress", engineer)
+	assign_to.add({"assign_to": [engineer], "doctype": "Incident", "name": doc.name}, ignore_permissions=True)
+	ensure_outgoing_email_account()
+	muted, flagged = frappe.local.conf.get("mute_emails"), frappe.flags.mute_emails
+	frappe.local.conf.mute_emails, frappe.flags.mute_emails = 0, False
+	frappe.local.outgoing_email_account = {}
+	try:
+		actions.write(Access(doc.name, "token", doc.status, "signed"), "Принтер снова мигает")
+	finally:
+		frappe.local.conf.mute_emails, frappe.flags.mute_emails = muted, flagged
+	message = frappe.get_all(
+		"Communication",
+		filters={"reference_name": doc.name, "sent_or_received": "Received"},
+		pluck="name",
+	)
+	queued = frappe.get_all("Email Queue", filters={"communication": message[0]}, pluck="name")
+	assert queued
+	recipients = [row.recipient for row in frappe.get_doc("Email Queue", queued[0]).recipients]
+	assert engineer in recipients and world["users"]["karmet_client"] not in recipients
 
 
 def test_reopen_by_signed_link(world, names, guest):

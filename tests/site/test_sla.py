@@ -126,7 +126,7 @@ def test_response_met_when_taken_into_work_then_awaiting_client_pauses(world, cl
 	doc = advance(make_incident(world, priority="Urgent"), "Assign", engineer=engineer)
 	doc = apply_workflow(doc.as_dict(), "Take into Work")
 	assert doc.accepted_on and doc.agreement_status == "On Track"
-	doc = apply_workflow(doc.as_dict(), "Request Client Info")
+	doc = advance(doc, "Request Client Info", client_info_request="Фото индикаторов роутера")
 	assert doc.agreement_status == "Paused" and doc.sla_paused_since
 	assert not doc.sla_next_check_on
 	resolution_by = get_datetime(doc.resolution_by)

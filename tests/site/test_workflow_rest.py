@@ -118,6 +118,18 @@ def test_server_rules_hold_over_rest(world, clients, committed):
 	assert response.status_code == 417 and says(
 		response, "Resolution details are required to resolve the incident"
 	)
+	# Awaiting Client needs what the engineer asks the client for
+	response = manager.put(f"/api/resource/Incident/{working.name}", {"workflow_state": "Awaiting Client"})
+	assert response.status_code == 417 and says(
+		response, "Write what the engineer needs from the client before waiting for them"
+	)
+	assert stored(working.name, "status").status == "In Progress"
+	response = manager.put(
+		f"/api/resource/Incident/{working.name}",
+		{"workflow_state": "Awaiting Client", "client_info_request": "Номер лицензии 1С"},
+	)
+	assert response.status_code == 200, response.text
+	assert stored(working.name, "status").status == "Awaiting Client"
 	# Reopened needs a reason
 	resolved = incident_in(world, committed, "Resolved")
 	frappe.db.commit()

@@ -5,7 +5,11 @@ from xnet_helpdesk.incident_flow import lifecycle as lc
 
 def check(old, new, **facts):
 	defaults = dict(
-		has_engineer=True, has_resolution=True, reopen_reason_given=True, cancellation_reason_given=True
+		has_engineer=True,
+		has_resolution=True,
+		reopen_reason_given=True,
+		cancellation_reason_given=True,
+		info_request_given=True,
 	)
 	defaults.update(facts)
 	return [v.message for v in lc.check_transition(old, new, **defaults)]
@@ -29,6 +33,14 @@ def test_reopen_and_cancel_need_reasons():
 	assert check(lc.REGISTERED, lc.CANCELLED, cancellation_reason_given=False) == [
 		"A reason is required to cancel the incident"
 	]
+
+
+def test_waiting_for_the_client_needs_the_question():
+	assert check(lc.IN_PROGRESS, lc.AWAITING_CLIENT, info_request_given=False) == [
+		"Write what the engineer needs from the client before waiting for them"
+	]
+	# saving an incident that already waits does not ask again
+	assert check(lc.AWAITING_CLIENT, lc.AWAITING_CLIENT, info_request_given=False) == []
 
 
 @pytest.mark.parametrize("final", [lc.CLOSED, lc.CANCELLED])

@@ -628,6 +628,7 @@ INCIDENTS = [
 		"engineer": "n.seitkaziev",
 		"problem": OUTAGE_KARAGANDA,
 		"registered": ("hours", 1.6),
+		"client_info_request": "Перезагрузите роутер и пришлите фото его индикаторов.",
 		"flow": ("Assign", "Take into Work", "Request Client Info"),
 		"gaps": (0.1, 0.2, 0.3),
 		"description": (
@@ -794,6 +795,7 @@ INCIDENTS = [
 		"category": "Software",
 		"engineer": "zh.musina",
 		"registered": ("days", 2, "14:30"),
+		"client_info_request": "Пришлите скриншот ошибки NCALayer и скажите, на каком носителе ключ (файл или токен).",
 		"flow": ("Assign", "Take into Work", "Request Client Info", "Resume Work"),
 		"gaps": (0.3, 0.5, 1, 4),
 		"description": "NCALayer пишет «Ошибка при загрузке хранилища ключей». Нужно подписать договор сегодня.",
@@ -807,6 +809,7 @@ INCIDENTS = [
 		"category": "E-mail",
 		"engineer": "t.iskakov",
 		"registered": ("days", 1, "10:00"),
+		"client_info_request": "Привезите телефон в сервисный центр или пришлите скриншот настроек учётной записи почты.",
 		"flow": ("Assign", "Take into Work", "Request Client Info"),
 		"description": (
 			"На iPhone перестала обновляться рабочая почта. Инженер попросил привезти телефон в сервисный "
@@ -821,6 +824,7 @@ INCIDENTS = [
 		"category": "Accounts & Access",
 		"engineer": "r.tulegenov",
 		"registered": ("days", 4, "12:15"),
+		"client_info_request": "Пришлите письменное согласование директора на доступ к папке «Договоры».",
 		"flow": ("Assign", "Take into Work", "Request Client Info"),
 		"description": "Прошу дать доступ на чтение и запись. Ждём письменное согласование директора.",
 	},

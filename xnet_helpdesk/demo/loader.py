@@ -412,6 +412,8 @@ class DemoLoader:
 				resolutions += 1
 				first = spec.get("first_resolution") if resolutions == 1 else None
 				values["resolution_details"] = _html(first or spec["resolution"])
+			elif action == "Request Client Info":
+				values["client_info_request"] = spec["client_info_request"]
 			elif action == "Reopen":
 				values["reopen_reason"] = spec["reopen_reason"]
 			elif action == "Cancel Incident":

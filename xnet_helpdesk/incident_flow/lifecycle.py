@@ -61,6 +61,7 @@ def check_transition(
 	has_resolution: bool,
 	reopen_reason_given: bool,
 	cancellation_reason_given: bool,
+	info_request_given: bool,
 ) -> list[Violation]:
 	"""Return the rules a move from old_status to new_status breaks (empty when it is allowed)."""
 	violations = []
@@ -76,6 +77,8 @@ def check_transition(
 		violations.append(Violation("Resolution details are required to resolve the incident"))
 	if changed and new_status == REOPENED and not reopen_reason_given:
 		violations.append(Violation("A reason is required to reopen the incident"))
+	if changed and new_status == AWAITING_CLIENT and not info_request_given:
+		violations.append(Violation("Write what the engineer needs from the client before waiting for them"))
 	if changed and new_status == CANCELLED and not cancellation_reason_given:
 		violations.append(Violation("A reason is required to cancel the incident"))
 	return violations

@@ -26,6 +26,12 @@ _SUMMARY = {
 </table>""",
 }
 
+# what the engineer asked for (typed in the Desk, so escaped; its line breaks kept)
+_INFO_REQUEST = (
+	'<blockquote style="border-left:3px solid #1f5fa8;margin:8px 0;padding:4px 12px">'
+	"{{ (doc.client_info_request or '') | e | replace('\\n', '<br>') }}</blockquote>"
+)
+
 _LINK = {
 	"ru": '{% if incident_link %}<p><a href="{{ incident_link }}">Открыть обращение на портале</a></p>{% endif %}',
 	"kk": '{% if incident_link %}<p><a href="{{ incident_link }}">Өтінішті порталда ашу</a></p>{% endif %}',
@@ -102,19 +108,21 @@ TEMPLATES = {
 	("Incident Awaiting Client", "ru"): (
 		"Инцидент {{ doc.name }}: нужна ваша информация",
 		"<p>Чтобы продолжить работу над обращением «{{ doc.subject }}», инженеру "
-		"{{ doc.engineer_name or '' }} нужна информация от вас. Ответьте на это письмо — работа продолжится "
-		"автоматически.</p>" + _LINK["ru"],
+		"{{ doc.engineer_name or '' }} нужно от вас:</p>" + _INFO_REQUEST + "<p>Ответьте на это письмо или "
+		"напишите на портале — работа продолжится автоматически.</p>" + _LINK["ru"],
 	),
 	("Incident Awaiting Client", "kk"): (
 		"{{ doc.name }} инциденті: сізден ақпарат қажет",
 		"<p>«{{ doc.subject }}» өтініші бойынша жұмысты жалғастыру үшін {{ doc.engineer_name or '' }} "
-		"инженеріне сізден ақпарат қажет. Осы хатқа жауап беріңіз — жұмыс автоматты түрде жалғасады.</p>"
-		+ _LINK["kk"],
+		"инженеріне сізден қажет:</p>" + _INFO_REQUEST + "<p>Осы хатқа жауап беріңіз немесе порталда "
+		"жазыңыз — жұмыс автоматты түрде жалғасады.</p>" + _LINK["kk"],
 	),
 	("Incident Awaiting Client", "en"): (
 		"Incident {{ doc.name }}: we need your input",
-		"<p>To continue with “{{ doc.subject }}”, engineer {{ doc.engineer_name or '' }} needs information from "
-		"you. Reply to this e-mail and the work resumes automatically.</p>" + _LINK["en"],
+		"<p>To continue with “{{ doc.subject }}”, engineer {{ doc.engineer_name or '' }} needs from you:</p>"
+		+ _INFO_REQUEST
+		+ "<p>Reply to this e-mail or write on the portal and the work resumes automatically.</p>"
+		+ _LINK["en"],
 	),
 	("Incident Resolved", "ru"): (
 		"Инцидент {{ doc.name }} решён",

@@ -1,4 +1,4 @@
-"""What a verified client can do from the portal: reopen, confirm (close) and rate.
+"""What a verified client can do from the portal: write to the engineer, reopen, confirm (close) and rate.
 
 The caller has resolved access (login or signed link) already; these functions re-check the incident's
 state on the server, so nothing depends on what the page showed.
@@ -74,6 +74,60 @@ def _incident(access: Access):
 
 def _note(doc, text: str):
 	doc.add_comment("Info", text)
+
+
+def can_write(status: str) -> bool:
+	"""A client writes to an incident that is being worked on; a resolved one is reopened or confirmed
+	instead, and a finished one stays finished (a new problem is a new incident)."""
+	return lifecycle.is_open(status)
+
+
+def write(access: Access, text: str) -> str:
+	"""The client's message, kept as a received Communication exactly like an e-mail reply: it is on the
+	incident's timeline (the engineer answers it from the Desk), Frappe forwards it to the incident's
+	owner and assignees, and an incident that waited for the client goes back to work."""
+	from xnet_helpdesk.incident_flow.transitions import move_to
+	from xnet_helpdesk.intake.email_intake import plain_to_html
+
+	text = clean_text(text)
+	if not text:
+		frappe.throw(_("Please write your message."), frappe.ValidationError)
+	doc = _incident(access)
+	if not can_write(doc.status):
+		frappe.throw(
+			_("Messages can no longer be added to this incident. Please contact support."),
+			frappe.ValidationError,
+		)
+	sender, sender_name = _writer(access, doc)
+	with as_system():
+		communication = frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Received",
+				"subject": f"{doc.name}: {doc.subject}",
+				"content": plain_to_html(text),
+				"text_content": text,
+				"sender": sender,
+				"sender_full_name": sender_name,
+				"reference_doctype": "Incident",
+				"reference_name": doc.name,
+			}
+		)
+		communication.insert(ignore_permissions=True)
+		communication.send_email(is_inbound_mail_communcation=True)
+		if doc.status == lifecycle.AWAITING_CLIENT:
+			move_to(doc, lifecycle.IN_PROGRESS)
+	return frappe.db.get_value("Incident", doc.name, "status")
+
+
+def _writer(access: Access, doc) -> tuple[str | None, str | None]:
+	"""Who wrote: the logged-in client, or for a signed link the incident's own contact."""
+	if access.via == "login":
+		user = frappe.db.get_value("User", frappe.session.user, ["email", "full_name"], as_dict=True)
+		return user.email, user.full_name
+	return doc.contact_email, doc.contact_name
 
 
 def reopen(access: Access, reason: str) -> str:

@@ -22,6 +22,10 @@ def _per_incident_limit():
 	return cint(frappe.conf.get("xnet_portal_lookups_per_incident")) or 10
 
 
+def _messages_limit():
+	return cint(frappe.conf.get("xnet_portal_messages_per_ip")) or 20
+
+
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 def lookup(number=None, contact=None):
 	"""Status of an incident for anyone who knows its number and the e-mail or phone it was registered with."""
@@ -51,6 +55,14 @@ def _limited_lookup(number, contact):
 			found["planned_resolution_time"], "dd.MM.yyyy HH:mm"
 		)
 	return found
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=_messages_limit, seconds=LOOKUP_WINDOW, methods=["POST"])
+def write(incident=None, text=None, token=None):
+	"""The client's message to the engineer (a signed link or a login, like the other actions)."""
+	access = resolve_access(incident, token)
+	return {"status": actions.write(access, text)}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

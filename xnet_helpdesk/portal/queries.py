@@ -199,6 +199,7 @@ def incident_detail(incident: str) -> dict:
 			"planned_resolution_time",
 			"last_reopen_reason",
 			"contact_name",
+			"client_info_request",
 			*STEP_FIELDS,
 		],
 		as_dict=True,
@@ -226,6 +227,12 @@ def incident_detail(incident: str) -> dict:
 		"timeline": timeline,
 		"can_reopen": resolved and rules.within_reopen_window(doc.resolved_on, now_datetime(), window),
 		"can_confirm": resolved,
+		"can_write": lifecycle.is_open(doc.status),
+		"awaiting_client": doc.status == lifecycle.AWAITING_CLIENT,
+		# what the engineer asked for, while they wait for it
+		"info_request": (doc.client_info_request or "").strip()
+		if doc.status == lifecycle.AWAITING_CLIENT
+		else "",
 		# a rating can be given and changed until the incident is closed
 		"can_rate": resolved,
 		"rating": rating,

@@ -1,6 +1,6 @@
 """The portal in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright), on a phone-sized
 screen, in Russian first: look up an incident, open the e-mailed link, rate with the stars, reopen,
-switch language and register a new incident. Screenshots go to test-artifacts/portal/."""
+answer the engineer, switch language and register a new incident. Screenshots go to test-artifacts/portal/."""
 
 import os
 from pathlib import Path
@@ -102,6 +102,30 @@ def test_reopen_from_the_emailed_link(world, names, server, page):
 	page.wait_for_function("!document.querySelector('form[data-method=reopen]')")
 	assert "Принтер снова зажёвывает бумагу" in page.content()
 	shot(page, "06-reopened")
+
+
+def test_answer_the_engineer_from_the_emailed_link(world, names, server, page):
+	from tests.site.portal_helpers import reset_message_limits
+
+	reset_message_limits()
+	doc = committed_incident(world, names, "Awaiting Client")
+	page.goto(f"{server.base}/support/incident?t={token_for(doc.name)}")
+	assert page.locator("#write strong").inner_text() == "Инженер ждёт вашего ответа."
+	assert page.locator("#info-request").inner_text() == doc.client_info_request  # what they asked for
+	page.fill("#message", "Модель принтера: HP LaserJet M428, ошибка 49")
+	shot(page, "07a-answer-the-engineer")
+	page.click("form[data-method=write] button[type=submit]")
+	page.wait_for_selector("form[data-method=write] .msg.ok")
+	assert wait_until(lambda: fresh("Incident", doc.name, "status").status == "In Progress")
+	page.wait_for_load_state("load")
+	page.wait_for_function(
+		"document.querySelector('.timeline').innerText.includes('HP LaserJet M428, ошибка 49')"
+	)
+	assert page.locator("#write strong").count() == 0  # no longer waiting for the client
+	assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+	shot(page, "07b-answered")
+	frappe.db.delete("Communication", {"reference_doctype": "Incident", "reference_name": doc.name})
+	frappe.db.commit()
 
 
 def test_switch_language(world, names, server, page):

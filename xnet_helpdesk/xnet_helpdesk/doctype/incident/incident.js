@@ -26,6 +26,12 @@ xnet_helpdesk.incident.TRANSITION_INPUTS = {
 		title: __("How was the incident resolved?"),
 		always: false,
 	},
+	"Awaiting Client": {
+		fieldname: "client_info_request",
+		fieldtype: "Small Text",
+		title: __("What does the engineer need from the client?"),
+		always: true,
+	},
 	Cancelled: {
 		fieldname: "cancellation_reason",
 		fieldtype: "Small Text",

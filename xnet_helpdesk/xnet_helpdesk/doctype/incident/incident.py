@@ -264,6 +264,7 @@ class Incident(Document):
 			has_resolution=bool(strip_html(self.resolution_details or "").strip()),
 			reopen_reason_given=bool((self.reopen_reason or "").strip()),
 			cancellation_reason_given=bool((self.cancellation_reason or "").strip()),
+			info_request_given=bool((self.client_info_request or "").strip()),
 		)
 		if violations:
 			frappe.throw(

@@ -150,6 +150,19 @@ def test_resolve_asks_for_missing_resolution_details(open_page, world, committed
 	assert "Заменён картридж" in row.resolution_details
 
 
+def test_waiting_for_the_client_asks_what_the_engineer_needs(open_page, world, committed):
+	incident = incident_in(world, committed, "In Progress")
+	page = open_form(open_page, "kar_engineer", incident.name)
+	choose_workflow_action(page, "Request Client Info")
+	dialog = page.wait_for_selector(".modal.show")
+	assert dialog.query_selector(".modal-title").inner_text() == "Что инженеру нужно от клиента?"
+	dialog.query_selector("textarea").fill("Пришлите фото экрана с ошибкой")
+	dialog.query_selector(".btn-primary").click()
+	page.wait_for_function("() => cur_frm.doc.status === 'Awaiting Client'", timeout=20000)
+	row = stored(incident.name, "status", "client_info_request")
+	assert (row.status, row.client_info_request) == ("Awaiting Client", "Пришлите фото экрана с ошибкой")
+
+
 def test_form_shows_the_callers_open_incidents(open_page, world, committed):
 	earlier = incident_in(world, committed, "Awaiting Client", client="karbank_client")
 	page = open_page("operator", "/app/incident/new")

@@ -225,6 +225,16 @@ def test_the_message_is_on_the_timeline_of_its_sender_their_company_and_copied_c
 	servers, account, world
 ):
 	imap, _smtp = servers
+	if not frappe.db.exists("Contact Email", {"email_id": mail_harness.MAILBOX_USER}):
+		# Frappe makes one from the first message it links to it (Email Account "create contact")
+		frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Support mailbox",
+				"email_ids": [{"email_id": mail_harness.MAILBOX_USER, "is_primary": 1}],
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
 	known = message("Не работает VPN", Cc="Karmet Client2 <karmet.client2@test.xnet.kz>")
 	new = message("Нет звука", sender="Ерлан Ахметов <erlan@karmet.test>")
 	receive(imap, known, new)
@@ -243,6 +253,11 @@ def test_the_message_is_on_the_timeline_of_its_sender_their_company_and_copied_c
 		)
 	}
 	assert not mailbox_contacts & (timeline_of(known) | timeline_of(new))
+	# a reply: its sender is looked up as Frappe does, the mailbox still is not
+	reply = message(f"Re: {incident_for(known).name}", body="VPN клиент: FortiClient 7")
+	receive(imap, reply)
+	assert ("Contact", world["contacts"]["karmet_client"]) in timeline_of(reply)
+	assert not mailbox_contacts & timeline_of(reply)
 
 
 def test_a_reply_reaches_the_assigned_engineer_the_opening_message_reaches_nobody(servers, account, world):

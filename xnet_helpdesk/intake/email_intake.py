@@ -234,10 +234,10 @@ class IncidentInboundMail(InboundMail):
 class IntakeCommunication(Communication):
 	"""The Communication of a message taken by the intake: Frappe's, minus lookups whose answer is known.
 
-	- The sender's Contact (and what it links to) was found or created for the incident a moment ago, so
-	  the timeline links take it from there; the other addresses are looked up as Frappe does, except the
-	  support mailbox's own address, which is on every message and is nobody's contact (Frappe would
-	  even create a Contact for it).
+	- The sender's Contact (and what it links to) of a message that opens an incident was found or created
+	  a moment ago, so the timeline links take it from there; the other addresses are looked up as Frappe
+	  does, except the support mailbox's own address, which is on every message and is nobody's contact
+	  (Frappe would even create a Contact for it).
 	- Frappe then forwards an incoming message to the other "participants" of its document: the
 	  document's owner and assignees. A message that has just opened an incident has none yet (the
 	  intake owns it, and the engineer is told by the incident's own Notification), so that step, which
@@ -247,13 +247,15 @@ class IntakeCommunication(Communication):
 
 	def set_timeline_links(self):
 		sender = self.flags.get("sender_contact")
-		if not sender:
-			return super().set_timeline_links()
-		self.add_link("Contact", sender.contact)
-		for link_doctype, link_name in sender.links:
-			self.add_link(link_doctype, link_name)
+		addresses = [self.recipients, self.cc, self.bcc]
+		if sender:
+			self.add_link("Contact", sender.contact)
+			for link_doctype, link_name in sender.links:
+				self.add_link(link_doctype, link_name)
+		else:
+			addresses.insert(0, self.sender)
 		own = {address.lower() for address in self.flags.get("own_addresses") or ()}
-		others = [a for a in get_emails([self.recipients, self.cc, self.bcc]) if a.lower() not in own]
+		others = [address for address in get_emails(addresses) if address.lower() not in own]
 		if not others:
 			return
 		create_contact = self.email_account and frappe.db.get_value(

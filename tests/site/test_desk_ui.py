@@ -90,6 +90,15 @@ def choose_workflow_action(page, action):
 	page.click(item)
 
 
+def answer_the_action_dialog(page, action, title, text):
+	"""Pick a workflow action, check the dialog asks the right question, answer it and go on."""
+	choose_workflow_action(page, action)
+	dialog = page.wait_for_selector(".modal.show")
+	assert dialog.query_selector(".modal-title").inner_text() == title
+	dialog.query_selector("textarea").fill(text)
+	dialog.query_selector(".btn-primary").click()
+
+
 def test_list_shows_status_in_the_workflow_state_colour(open_page, world, committed):
 	resolved = incident_in(world, committed, "Resolved")
 	reopened = incident_in(world, committed, "Reopened")
@@ -109,11 +118,9 @@ def test_list_shows_status_in_the_workflow_state_colour(open_page, world, commit
 def test_reopen_asks_for_the_reason_and_reopens(open_page, world, committed):
 	incident = incident_in(world, committed, "Resolved")
 	page = open_form(open_page, "kar_engineer", incident.name)
-	choose_workflow_action(page, "Reopen")
-	dialog = page.wait_for_selector(".modal.show")
-	assert dialog.query_selector(".modal-title").inner_text() == "Почему инцидент открывается повторно?"
-	dialog.query_selector("textarea").fill("Принтер снова не печатает")
-	dialog.query_selector(".btn-primary").click()
+	answer_the_action_dialog(
+		page, "Reopen", "Почему инцидент открывается повторно?", "Принтер снова не печатает"
+	)
 	page.wait_for_function("() => cur_frm.doc.status === 'Reopened'", timeout=20000)
 	row = stored(incident.name, "status", "last_reopen_reason", "reopen_count")
 	assert (row.status, row.last_reopen_reason, row.reopen_count) == (
@@ -153,11 +160,9 @@ def test_resolve_asks_for_missing_resolution_details(open_page, world, committed
 def test_waiting_for_the_client_asks_what_the_engineer_needs(open_page, world, committed):
 	incident = incident_in(world, committed, "In Progress")
 	page = open_form(open_page, "kar_engineer", incident.name)
-	choose_workflow_action(page, "Request Client Info")
-	dialog = page.wait_for_selector(".modal.show")
-	assert dialog.query_selector(".modal-title").inner_text() == "Что инженеру нужно от клиента?"
-	dialog.query_selector("textarea").fill("Пришлите фото экрана с ошибкой")
-	dialog.query_selector(".btn-primary").click()
+	answer_the_action_dialog(
+		page, "Request Client Info", "Что инженеру нужно от клиента?", "Пришлите фото экрана с ошибкой"
+	)
 	page.wait_for_function("() => cur_frm.doc.status === 'Awaiting Client'", timeout=20000)
 	row = stored(incident.name, "status", "client_info_request")
 	assert (row.status, row.client_info_request) == ("Awaiting Client", "Пришлите фото экрана с ошибкой")

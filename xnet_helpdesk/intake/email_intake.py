@@ -26,6 +26,7 @@ from frappe.utils.html_utils import sanitize_html
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.transitions import move_to
 from xnet_helpdesk.intake.mail_rules import email_domain, incident_numbers, loop_reason
+from xnet_helpdesk.intake.text import text_to_html
 
 MAX_REASON_LENGTH = 1000
 DEADLOCK_RETRIES = 3
@@ -141,7 +142,7 @@ class IncidentInboundMail(InboundMail):
 				"subject": (self.subject or _("(no subject)")).strip()[:240],
 				"description": self.content
 				if self.content_type == "text/html"
-				else plain_to_html(self.content),
+				else text_to_html(self.content),
 				"contact_email": self.from_email,
 				"contact_name": self.from_real_name,
 				"previous_incident": self.flags.get("previous_incident"),
@@ -269,12 +270,6 @@ class IntakeCommunication(Communication):
 		if is_inbound_mail_communcation and self.flags.get("opens_incident"):
 			return
 		return super().send_email(*args, is_inbound_mail_communcation=is_inbound_mail_communcation, **kwargs)
-
-
-def plain_to_html(text: str) -> str:
-	from html import escape
-
-	return "<br>".join(escape(line) for line in (text or "").splitlines())
 
 
 def find_or_create_contact(address: str, real_name: str | None) -> frappe._dict | None:

@@ -4,30 +4,22 @@ The caller has resolved access (login or signed link) already; these functions r
 state on the server, so nothing depends on what the page showed.
 """
 
-import html
 import json
 from contextlib import contextmanager
 
 import frappe
 from frappe import _
 from frappe.model.workflow import apply_workflow, get_workflow_name
-from frappe.utils import cint, now_datetime, strip_html_tags
+from frappe.utils import cint, now_datetime
 
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.workflow_map import status_for_state
+from xnet_helpdesk.intake.text import clean_text, text_to_html
 from xnet_helpdesk.portal import rules
 from xnet_helpdesk.portal.access import Access
 
 MAX_TEXT = 2000
 SOURCES = {"login": "Portal", "token": "Portal", "email": "E-mail Link"}
-
-
-def clean_text(value, limit: int = MAX_TEXT) -> str:
-	"""Plain text only: markup a client types is dropped before anyone stores or shows it.
-
-	Frappe HTML-escapes a guest's parameters; unescaping first makes the escaped tags strippable too.
-	"""
-	return strip_html_tags(html.unescape(str(value or ""))).strip()[:limit]
 
 
 @contextmanager
@@ -87,9 +79,8 @@ def write(access: Access, text: str) -> str:
 	incident's timeline (the engineer answers it from the Desk), Frappe forwards it to the incident's
 	owner and assignees, and an incident that waited for the client goes back to work."""
 	from xnet_helpdesk.incident_flow.transitions import move_to
-	from xnet_helpdesk.intake.email_intake import plain_to_html
 
-	text = clean_text(text)
+	text = clean_text(text, MAX_TEXT)
 	if not text:
 		frappe.throw(_("Please write your message."), frappe.ValidationError)
 	doc = _incident(access)
@@ -107,7 +98,7 @@ def write(access: Access, text: str) -> str:
 				"communication_medium": "Email",
 				"sent_or_received": "Received",
 				"subject": f"{doc.name}: {doc.subject}",
-				"content": plain_to_html(text),
+				"content": text_to_html(text),
 				"text_content": text,
 				"sender": sender,
 				"sender_full_name": sender_name,
@@ -131,7 +122,7 @@ def _writer(access: Access, doc) -> tuple[str | None, str | None]:
 
 
 def reopen(access: Access, reason: str) -> str:
-	reason = clean_text(reason)
+	reason = clean_text(reason, MAX_TEXT)
 	if not reason:
 		frappe.throw(_("Please tell us why the problem is not solved."), frappe.ValidationError)
 	doc = _incident(access)
@@ -182,7 +173,7 @@ def rate(access: Access, stars, comment=None, source: str | None = None) -> dict
 	stars = cint(stars) if str(stars or "").strip().isdigit() else 0
 	if not 1 <= stars <= 5:
 		frappe.throw(_("A rating is 1 to 5 stars"), title=_("Rating"))
-	comment = clean_text(comment) or None
+	comment = clean_text(comment, MAX_TEXT) or None
 	if access.status != lifecycle.RESOLVED:
 		frappe.throw(_("The incident is closed: its rating can no longer be changed"))
 	submission = {

@@ -184,6 +184,8 @@ def rating_of(incident: str) -> dict | None:
 
 def incident_detail(incident: str) -> dict:
 	"""Everything the incident page shows; the caller has already checked access."""
+	from xnet_helpdesk.portal.actions import can_write
+
 	doc = frappe.db.get_value(
 		"Incident",
 		incident,
@@ -227,7 +229,7 @@ def incident_detail(incident: str) -> dict:
 		"timeline": timeline,
 		"can_reopen": resolved and rules.within_reopen_window(doc.resolved_on, now_datetime(), window),
 		"can_confirm": resolved,
-		"can_write": lifecycle.is_open(doc.status),
+		"can_write": can_write(doc.status),
 		"awaiting_client": doc.status == lifecycle.AWAITING_CLIENT,
 		# what the engineer asked for, while they wait for it
 		"info_request": (doc.client_info_request or "").strip()

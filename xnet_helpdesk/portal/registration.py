@@ -7,7 +7,6 @@ the normal insert (the controller's validation, the workflow, the "Incident Regi
 assignment rule) and the files become private File records attached to it.
 """
 
-import html
 import os
 import re
 import unicodedata
@@ -16,9 +15,10 @@ from dataclasses import dataclass, field
 import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
-from frappe.utils import cint, strip_html_tags
+from frappe.utils import cint
 
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_phone
+from xnet_helpdesk.intake.text import clean_text, text_to_html
 from xnet_helpdesk.portal.access import CLIENT_ROLE
 from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import get_active_problems_for
 from xnet_helpdesk.xnet_helpdesk.doctype.incident.incident import contact_company
@@ -222,17 +222,6 @@ def count_attempt(user: str):
 # --- the form --------------------------------------------------------------------------------------
 
 
-def plain_text(value) -> str:
-	"""Plain text only: markup a client types is dropped before anyone stores or shows it."""
-	text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
-	return strip_html_tags(html.unescape(text)).strip()
-
-
-def text_to_html(text: str) -> str:
-	# the Text Editor field holds HTML; each line of the client's text stays a line (strip_html keeps "\n")
-	return "<br>\n".join(html.escape(line, quote=False) for line in text.split("\n"))
-
-
 def allowed_values(**given) -> dict:
 	"""The form's own parameters, each read up to its most characters; nothing else is kept."""
 	values = {}
@@ -294,13 +283,13 @@ def check_form(client: PortalClient, values: dict, uploads: list) -> Form:
 	"""The form as it will be stored, or FormErrors listing every problem found."""
 	errors = []
 	form = Form()
-	form.subject = " ".join(plain_text(values.get("subject")).split())
+	form.subject = " ".join(clean_text(values.get("subject")).split())
 	if not form.subject:
 		errors.append(_("Please enter a subject: what is not working?"))
 	elif len(form.subject) > SUBJECT_MAX:
 		errors.append(_("The subject is too long: at most {0} characters.").format(SUBJECT_MAX))
 
-	form.description = plain_text(values.get("description"))
+	form.description = clean_text(values.get("description"))
 	if not form.description:
 		errors.append(_("Please describe the problem."))
 	elif len(form.description) > DESCRIPTION_MAX:

@@ -99,22 +99,24 @@ def confirmation(number: str) -> dict | None:
 	except frappe.PermissionError:
 		frappe.local.message_log = []
 		return None
-	detail = queries.incident_detail(access.incident)
-	problem = frappe.db.get_value(
-		"Incident", access.incident, ["global_problem", "contact_email"], as_dict=True
+	row = frappe.db.get_value(
+		"Incident",
+		access.incident,
+		["name", "subject", "status", "contact_email", "global_problem", "planned_resolution_time"],
+		as_dict=True,
 	)
 	return {
-		"number": detail["number"],
-		"subject": detail["subject"],
-		"status_label": detail["status_label"],
-		"email": problem.contact_email or "",
-		"outage": frappe.db.get_value("Global Problem", problem.global_problem, "title")
-		if problem.global_problem
+		"number": row.name,
+		"subject": row.subject,
+		"status_label": queries.status_label(row.status),
+		"email": row.contact_email or "",
+		"outage": frappe.db.get_value("Global Problem", row.global_problem, "title")
+		if row.global_problem
 		else "",
-		"planned": format_datetime(detail["planned_resolution_time"], "dd.MM.yyyy HH:mm")
-		if detail["planned_resolution_time"]
+		"planned": format_datetime(row.planned_resolution_time, "dd.MM.yyyy HH:mm")
+		if row.planned_resolution_time
 		else "",
-		"url": f"/support/incident?name={detail['number']}",
+		"url": f"/support/incident?name={row.name}",
 	}
 
 

@@ -338,7 +338,6 @@ def contact_with_company(contact: str) -> frappe._dict | None:
 			row.email_id,
 			row.mobile_no,
 			row.phone,
-			row.status,
 			row.preferred_language,
 			row.disabled,
 			link.link_name.as_("company"),
@@ -352,14 +351,5 @@ def contact_with_company(contact: str) -> frappe._dict | None:
 
 
 def contact_company(contact: str) -> str | None:
-	link = frappe.qb.DocType("Dynamic Link")
-	rows = (
-		frappe.qb.from_(link)
-		.select(link.link_name)
-		.where(link.parenttype == "Contact")
-		.where(link.parent == contact)
-		.where(link.link_doctype == "Client Company")
-		.limit(1)
-		.run()
-	)
-	return rows[0][0] if rows else None
+	row = contact_with_company(contact)
+	return row.company if row else None

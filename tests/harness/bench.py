@@ -139,13 +139,36 @@ def site_config_path(site: str) -> Path:
 	return bench_path() / "sites" / site / "site_config.json"
 
 
+# A developer may have `bench start` running on the same bench and Redis: its worker must not take the test
+# site's jobs (the tests run them themselves, in order), nor its scheduler queue any. A bench_id of the test
+# site's own puts its queues in a namespace of their own; pause_scheduler keeps the scheduler off it.
+TEST_SITE_CONFIG = {
+	"allow_tests": True,
+	"mute_emails": 1,
+	"pause_scheduler": 1,
+	"bench_id": "xnet-helpdesk-tests",
+	"xnet_test_site_ready": 1,  # written last: a site without it was left half-made and is made again
+}
+
+
+def read_site_config(site: str) -> dict:
+	path = site_config_path(site)
+	return json.loads(path.read_text()) if path.exists() else {}
+
+
+def update_site_config(site: str, values: dict) -> None:
+	config = read_site_config(site)
+	if any(config.get(key) != value for key, value in values.items()):
+		site_config_path(site).write_text(json.dumps({**config, **values}, indent=1, sort_keys=True))
+
+
 def ensure_site(site: str) -> None:
-	config = site_config_path(site)
-	if not config.exists():
+	if not read_site_config(site).get("xnet_test_site_ready"):
 		user, password = db_root_credentials()
 		run_frappe(
 			"new-site",
 			site,
+			"--force",
 			"--db-root-username",
 			user,
 			"--db-root-password",
@@ -155,15 +178,14 @@ def ensure_site(site: str) -> None:
 			"--install-app",
 			APP,
 		)
-		run_frappe("--site", site, "set-config", "allow_tests", "true")
-		run_frappe("--site", site, "set-config", "mute_emails", "1")
+	update_site_config(site, TEST_SITE_CONFIG)
 	installed = run_frappe("--site", site, "list-apps", "--format", "json")
 	if APP not in installed:
 		run_frappe("--site", site, "install-app", APP)
 	fingerprint = code_fingerprint()
-	if json.loads(config.read_text()).get("xnet_code_fingerprint") != fingerprint:
+	if read_site_config(site).get("xnet_code_fingerprint") != fingerprint:
 		run_frappe("--site", site, "migrate", "--skip-search-index")
-		run_frappe("--site", site, "set-config", "xnet_code_fingerprint", fingerprint)
+		update_site_config(site, {"xnet_code_fingerprint": fingerprint})
 
 
 @functools.cache

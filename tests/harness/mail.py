@@ -1,7 +1,10 @@
 """Real mail servers on loopback for the intake tests: Debian's dovecot (IMAP) and an SMTP sink (aiosmtpd)."""
 
 import email
+import grp
 import imaplib
+import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -23,8 +26,9 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-default_login_user = dovenull
-default_internal_user = dovecot
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+default_internal_group = {mail_group}
 mail_location = maildir:{root}/mail/%u
 first_valid_uid = 1
 passdb {{
@@ -33,9 +37,13 @@ passdb {{
 }}
 userdb {{
   driver = static
-  args = uid=dovecot gid=dovecot home={root}/mail/%u
+  args = uid={mail_user} gid={mail_group} home={root}/mail/%u
+}}
+service anvil {{
+  chroot = {anvil_chroot}
 }}
 service imap-login {{
+  chroot = {login_chroot}
   inet_listener imap {{
     address = 127.0.0.1
     port = {port}
@@ -54,7 +62,7 @@ def free_port() -> int:
 
 
 def unavailable_reason() -> str | None:
-	if not shutil.which("dovecot"):
+	if not shutil.which("dovecot", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"):
 		return "dovecot is not installed (Debian package dovecot-imapd; .ci/run installs it)"
 	try:
 		import aiosmtpd
@@ -73,11 +81,12 @@ class Dovecot:
 			(self.root / sub).mkdir()
 		(self.root / "passwd").write_text(f"{MAILBOX_USER}:{{PLAIN}}{MAILBOX_PASSWORD}::::::\n")
 		self.config = self.root / "dovecot.conf"
-		self.config.write_text(DOVECOT_CONF.format(root=self.root, port=self.port))
+		self.config.write_text(DOVECOT_CONF.format(root=self.root, port=self.port, **self.accounts()))
 		self.root.chmod(0o755)
-		shutil.chown(self.root / "mail", "dovecot", "dovecot")
+		if os.geteuid() == 0:
+			shutil.chown(self.root / "mail", "dovecot", "dovecot")
 		self.process = subprocess.Popen(
-			["dovecot", "-F", "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+			[shutil.which("dovecot", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"), "-F", "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
 		)
 		deadline = time.monotonic() + 20
 		while time.monotonic() < deadline:
@@ -88,6 +97,28 @@ class Dovecot:
 				time.sleep(0.1)
 		self.stop()
 		raise RuntimeError(f"dovecot did not start; log: {self.log()}")
+
+	@staticmethod
+	def accounts() -> dict:
+		"""Dovecot's own users when started by root; else everything runs as the user (the bench's owner)."""
+		if os.geteuid() == 0:
+			return {
+				"login_user": "dovenull",
+				"internal_user": "dovecot",
+				"mail_user": "dovecot",
+				"mail_group": "dovecot",
+				"login_chroot": "login",
+				"anvil_chroot": "empty",
+			}
+		user, group = pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
+		return {
+			"login_user": user,
+			"internal_user": user,
+			"mail_user": user,
+			"mail_group": group,
+			"login_chroot": "",
+			"anvil_chroot": "",
+		}
 
 	def log(self) -> str:
 		path = self.root / "dovecot.log"

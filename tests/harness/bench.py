@@ -142,11 +142,11 @@ def site_config_path(site: str) -> Path:
 # A developer may have `bench start` running on the same bench and Redis: its worker must not take the test
 # site's jobs (the tests run them themselves, in order), nor its scheduler queue any. A bench_id of the test
 # site's own puts its queues in a namespace of their own; pause_scheduler keeps the scheduler off it.
+AWAY_FROM_RUNNING_BENCH = {"pause_scheduler": 1, "bench_id": "xnet-helpdesk-tests"}
 TEST_SITE_CONFIG = {
 	"allow_tests": True,
 	"mute_emails": 1,
-	"pause_scheduler": 1,
-	"bench_id": "xnet-helpdesk-tests",
+	**AWAY_FROM_RUNNING_BENCH,
 	"xnet_test_site_ready": 1,  # written last: a site without it was left half-made and is made again
 }
 

@@ -72,6 +72,7 @@ def fresh_site(site):
 		"--admin-password",
 		"admin",
 	)
+	bench.update_site_config(SITE, bench.AWAY_FROM_RUNNING_BENCH)
 	yield SITE
 	bench.run_frappe(*drop)
 

@@ -3,7 +3,7 @@
 maintained open-load counter would run, like Frappe's Load Balancing does over ToDo).
 
 Everything is inserted in one transaction and rolled back: the site is left as it was.
-Run: /home/frappe/frappe-bench/env/bin/python benchmarks/assign_decision.py  (XNET_BENCH_SITE=site)
+Run: scripts/bench-exec python benchmarks/assign_decision.py  (XNET_BENCH_SITE=site)
 """
 
 import random

@@ -4,7 +4,7 @@ Frappe's own Email Account code fetches and parses the mail; our intake matches 
 incidents and queues the acknowledgements. Prints messages per second, and the same run's bare ToDo
 insert rate as a baseline for the machine's speed. Everything created is deleted afterwards.
 
-Run: /home/frappe/frappe-bench/env/bin/python benchmarks/intake_imap.py [N]
+Run: scripts/bench-exec python benchmarks/intake_imap.py [N]
 """
 
 import email.utils

@@ -5,7 +5,7 @@ growth of the process's peak RSS during the syncs and the Python heap peak (trac
 Targets (issue 6): first import of 10,000 < 60 s, unchanged re-sync < 10 s, memory flat in size.
 
     cd /work/main && XNET_TEST_SITE=xnet-ldap.localhost \\
-        /home/frappe/frappe-bench/env/bin/python benchmarks/ldap_sync.py [--sizes 10000 50000]
+        scripts/bench-exec python benchmarks/ldap_sync.py [--sizes 10000 50000]
 
 Each size runs in its own process (a clean peak RSS) against its own slapd and its own company,
 removed afterwards. Not part of the test run: figures are printed, never asserted.

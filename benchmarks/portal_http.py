@@ -9,7 +9,7 @@ is held to:
 The rating requests cycle 3-4-5 stars over 40 resolved incidents, each a real submission: the signed
 link is verified, the incident's state read, the rating queued for the background job that stores it
 through the Engineer Rating controller (the job is not part of the request, so not of the figure).
-Run: /home/frappe/frappe-bench/env/bin/python benchmarks/portal_http.py   (XNET_BENCH_SITE to choose the site)
+Run: scripts/bench-exec python benchmarks/portal_http.py   (XNET_BENCH_SITE to choose the site)
 """
 
 import json

@@ -11,7 +11,7 @@ What is measured, in one run on one site:
 Prints the times, the request times as ToDo-insert ratios, and how many clients were e-mailed.
 Everything created is deleted afterwards.
 
-Run: /home/frappe/frappe-bench/env/bin/python benchmarks/problem_fanout.py [N]
+Run: scripts/bench-exec python benchmarks/problem_fanout.py [N]
 (site: XNET_BENCH_SITE, default xnet-test.localhost)
 """
 

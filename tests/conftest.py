@@ -27,6 +27,18 @@ def _is_site_test(item) -> bool:
 	return path.startswith(SITE_TEST_DIRS)
 
 
+def pytest_ignore_collect(collection_path, config):
+	"""Without a bench the site test modules cannot even be imported (they import frappe): not collected,
+	and the header and the last line say so."""
+	if not bench_harness.unavailable_reason():
+		return None
+	try:
+		path = Path(collection_path).resolve().relative_to(CHECKOUT).as_posix() + "/"
+	except ValueError:
+		return None
+	return True if path.startswith(SITE_TEST_DIRS) else None
+
+
 def pytest_collection_modifyitems(config, items):
 	reason = bench_harness.unavailable_reason()
 	for item in items:
@@ -45,6 +57,11 @@ def pytest_report_header(config):
 
 def pytest_terminal_summary(terminalreporter):
 	ran, skipped = site_test_counts(terminalreporter.stats)
+	if bench_harness.SITE_SETUP_SECONDS:
+		seconds = bench_harness.SITE_SETUP_SECONDS[0]
+		terminalreporter.write_line(
+			f"xnet_helpdesk: test site {bench_harness.site_name()} ready in {seconds:.0f} s"
+		)
 	terminalreporter.write_line(f"xnet_helpdesk: {ran} site tests ran, {skipped} site tests skipped")
 	reason = ci_failure_reason(ran)
 	if reason:

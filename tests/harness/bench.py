@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -162,6 +163,10 @@ def update_site_config(site: str, values: dict) -> None:
 		site_config_path(site).write_text(json.dumps({**config, **values}, indent=1, sort_keys=True))
 
 
+# how long making, installing and migrating the test site took in this run (for the run's last lines)
+SITE_SETUP_SECONDS: list[float] = []
+
+
 def ensure_site(site: str) -> None:
 	if not read_site_config(site).get("xnet_test_site_ready"):
 		user, password = db_root_credentials()
@@ -190,9 +195,11 @@ def ensure_site(site: str) -> None:
 
 @functools.cache
 def connect():
+	started = time.monotonic()
 	link_checkout()
 	site = site_name()
 	ensure_site(site)
+	SITE_SETUP_SECONDS.append(time.monotonic() - started)
 	import frappe
 
 	# frappe writes its logs relative to the sites folder, as under `bench`

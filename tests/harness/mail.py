@@ -61,8 +61,13 @@ def free_port() -> int:
 		return sock.getsockname()[1]
 
 
+def dovecot_binary() -> str | None:
+	"""Debian puts it in /usr/sbin, which an ordinary user's PATH (the bench owner's) lacks."""
+	return shutil.which("dovecot", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+
+
 def unavailable_reason() -> str | None:
-	if not shutil.which("dovecot", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"):
+	if not dovecot_binary():
 		return "dovecot is not installed (Debian package dovecot-imapd; .ci/run installs it)"
 	try:
 		import aiosmtpd
@@ -86,7 +91,9 @@ class Dovecot:
 		if os.geteuid() == 0:
 			shutil.chown(self.root / "mail", "dovecot", "dovecot")
 		self.process = subprocess.Popen(
-			[shutil.which("dovecot", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"), "-F", "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+			[dovecot_binary(), "-F", "-c", str(self.config)],
+			stdout=subprocess.DEVNULL,
+			stderr=subprocess.DEVNULL,
 		)
 		deadline = time.monotonic() + 20
 		while time.monotonic() < deadline:

@@ -118,8 +118,12 @@ def install_editable(target: Path) -> None:
 
 
 def code_fingerprint() -> str:
-	"""What a migrate depends on: doctype/workspace JSON, hooks, patches and the setup code."""
+	"""What a migrate depends on: doctype/workspace JSON, hooks, patches and the setup code, and Frappe's
+	commit (scripts/build-bench records it in the bench's marker when it builds or repairs Frappe)."""
 	digest = hashlib.sha256()
+	marker = bench_path() / ".xnet-helpdesk-bench"
+	if marker.exists():
+		digest.update(marker.read_bytes())
 	app_dir = CHECKOUT / APP
 	for path in sorted(app_dir.rglob("*")):
 		if path.suffix in (".json", ".txt", ".csv") or path.name == "hooks.py" or "setup" in path.parts:

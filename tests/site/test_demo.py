@@ -244,3 +244,44 @@ def test_the_printed_logins_work_and_see_their_share(demo, server):
 	company = frappe.db.get_value("Contact", {"user": representative}, "company_name")
 	company_incidents = set(frappe.get_all("Incident", filters={"client_company": company}, pluck="name"))
 	assert len(company_incidents) > 1 and visible_incidents(representative) == company_incidents
+
+
+def test_the_demo_mailbox_keeps_what_the_site_sends(site, tmp_path):
+	"""run-demo's mailbox: the site's default outgoing account points at it (twice: still one account), and
+	a message Frappe sends through that account lands as an .eml file the demo user can open."""
+	import email
+	from email import policy
+
+	from frappe.email.doctype.email_account.email_account import EmailAccount
+
+	from tests.harness.mail import free_port
+	from xnet_helpdesk.demo import mailbox
+
+	port = free_port()
+	server = mailbox.start(port, tmp_path)
+	previous_default = frappe.db.get_value("Email Account", {"default_outgoing": 1}, "name")
+	try:
+		mailbox.use_local_mailbox(port)
+		mailbox.use_local_mailbox(port)
+		account = frappe.get_doc("Email Account", mailbox.ACCOUNT)
+		assert (account.smtp_port, account.default_outgoing, account.no_smtp_authentication) == (str(port), 1, 1)
+		assert frappe.db.count("Email Account", {"email_account_name": mailbox.ACCOUNT}) == 1
+
+		outgoing = EmailAccount.find_outgoing(_raise_error=True)
+		assert outgoing.name == mailbox.ACCOUNT
+		with outgoing.get_smtp_server().session as smtp:
+			smtp.sendmail(
+				"support@demo.xnet.kz",
+				["client@example.org"],
+				"Subject: =?utf-8?b?0JjQvdGG0LjQtNC10L3Rgg==?=\r\nTo: client@example.org\r\n\r\nhello\r\n",
+			)
+		kept = list(tmp_path.glob("*.eml"))
+		assert len(kept) == 1
+		assert email.message_from_bytes(kept[0].read_bytes(), policy=policy.default)["Subject"] == "Инцидент"
+	finally:
+		server.stop()
+		frappe.delete_doc("Email Account", mailbox.ACCOUNT, force=True, ignore_missing=True)
+		if previous_default:
+			frappe.db.set_value("Email Account", previous_default, "default_outgoing", 1)
+		frappe.db.commit()
+		frappe.local.outgoing_email_account = {}

@@ -155,6 +155,9 @@ def test_resolution_met_and_reopening_resumes(world, clock):
 def test_scheduled_check_flags_at_risk_then_breached_and_tells_the_manager(world, clock):
 	manager = world["users"]["kar_center_manager"]
 	assert frappe.db.get_value("Notification", "SLA Alert", ["is_standard", "enabled"]) == (1, 1)
+	# incidents other tests left open on the site (the demo's, loaded hours ago) may be due by now: settled
+	# first, so what follows counts this test's incident alone
+	check_agreements(commit=False)
 	doc = make_incident(world, priority="Urgent")
 	assert doc.center_manager == manager
 	assert check_agreements(commit=False) == []  # nothing due yet

@@ -264,7 +264,11 @@ def test_the_demo_mailbox_keeps_what_the_site_sends(site, tmp_path):
 		mailbox.use_local_mailbox(port)
 		mailbox.use_local_mailbox(port)
 		account = frappe.get_doc("Email Account", mailbox.ACCOUNT)
-		assert (account.smtp_port, account.default_outgoing, account.no_smtp_authentication) == (str(port), 1, 1)
+		assert (account.smtp_port, account.default_outgoing, account.no_smtp_authentication) == (
+			str(port),
+			1,
+			1,
+		)
 		assert frappe.db.count("Email Account", {"email_account_name": mailbox.ACCOUNT}) == 1
 
 		outgoing = EmailAccount.find_outgoing(_raise_error=True)

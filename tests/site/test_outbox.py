@@ -145,3 +145,28 @@ def test_states_an_admin_makes_required_get_workflow_actions_again(world):
 		frappe.clear_document_cache("Workflow", wf.WORKFLOW_NAME)
 		frappe.clear_cache(doctype="Incident")
 	assert workflow_action.all_states_optional(wf.WORKFLOW_NAME)
+
+
+@pytest.mark.parametrize(
+	"typed, stored",
+	[
+		(
+			'<img src=x onerror="alert(1)">Принтер <a href="http://evil.example">не печатает</a>',
+			"Принтер не печатает",
+		),
+		("&lt;script&gt;alert(1)&lt;/script&gt; Сканер", "alert(1) Сканер"),
+		("Ошибка: 2 < 3 и 5 > 4", "Ошибка: 2 < 3 и 5 > 4"),
+	],
+)
+def test_the_subject_is_plain_text_in_the_incident_and_the_clients_email(world, typed, stored):
+	incident = make_incident(world, subject=typed)
+	assert incident.subject == stored
+	row = frappe.get_all("Pending Notification", filters={"reference_name": incident.name}, pluck="name")[0]
+	assert outbox.deliver(row) is True
+	message = queued(incident.name)[0].message
+	assert "<img" not in message and "evil.example" not in message and "&lt;script" not in message
+
+
+def test_a_subject_of_markup_alone_is_refused(world):
+	with pytest.raises(frappe.ValidationError, match="markup"):
+		make_incident(world, subject="<img src=x>")

@@ -8,6 +8,7 @@ from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
 from xnet_helpdesk.incident_flow.workflow_map import status_for_state, workflow_state_for
 from xnet_helpdesk.intake import outbox
+from xnet_helpdesk.intake.text import clean_text
 from xnet_helpdesk.overrides import workflow_action
 from xnet_helpdesk.sla import service as sla
 
@@ -34,6 +35,7 @@ FROZEN_WHEN_FINAL = (
 class Incident(Document):
 	def validate(self):
 		self.protect_server_fields()
+		self.clean_subject()
 		self.fill_from_contact()
 		self.validate_contact_details()
 		self.validate_client_company()
@@ -68,6 +70,14 @@ class Incident(Document):
 		deferred = frappe.flags.get(assignment.PENDING_FLAG)
 		if deferred and self.name in deferred:
 			self.assignment_pending_since = deferred.pop(self.name)
+
+	def clean_subject(self):
+		"""The subject is plain text wherever it is shown or sent (lists, e-mail subjects and bodies, the
+		portal): markup from any path (REST, import, mail) is dropped, escaped markup included."""
+		if self.subject and self.has_value_changed("subject"):
+			self.subject = clean_text(self.subject)
+			if not self.subject:
+				frappe.throw(_("Subject is empty once its markup is removed: describe the problem in words."))
 
 	def protect_server_fields(self):
 		"""Timestamps and counters are the server's: whatever a client sends for them is ignored."""

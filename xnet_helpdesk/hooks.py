@@ -59,6 +59,10 @@ doc_events = {
 override_doctype_class = {
 	"Assignment Rule": "xnet_helpdesk.overrides.assignment_rule.XnetAssignmentRule",
 	"Email Account": "xnet_helpdesk.overrides.email_account.SupportEmailAccount",
+	# an incident's assignment e-mails the engineer once: through the Notification, not also Frappe's mail
+	"Notification Log": "xnet_helpdesk.overrides.notification_log.XnetNotificationLog",
+	# the incidents', ratings' and alerts' notifications speak their recipients' language, also in a job
+	"Notification": "xnet_helpdesk.overrides.notification.XnetNotification",
 }
 
 # E-mails: Notifications call these to render the Email Template in the recipient's language

@@ -222,3 +222,29 @@ class SmtpSink:
 				return found
 			time.sleep(0.1)
 		return []
+
+
+def read_queued(raw: str) -> tuple[str, str]:
+	"""An Email Queue row's message as the client reads it: the decoded subject and the text of its parts
+	(quoted-printable and base64 undone)."""
+	message = email.message_from_string(raw, policy=policy.default)
+	parts = [
+		part.get_content()
+		for part in message.walk()
+		if part.get_content_maintype() == "text" and not part.is_attachment()
+	]
+	return str(message["Subject"] or ""), "\n".join(parts)
+
+
+def queued_for(recipient: str, **filters) -> list[tuple[str, str]]:
+	"""(subject, text) of the e-mails queued for an address, oldest first, within the caller's transaction."""
+	import frappe
+
+	parents = frappe.get_all("Email Queue Recipient", filters={"recipient": recipient}, pluck="parent")
+	raw = frappe.get_all(
+		"Email Queue",
+		filters={"name": ("in", parents or [""]), **filters},
+		pluck="message",
+		order_by="creation",
+	)
+	return [read_queued(message) for message in raw]

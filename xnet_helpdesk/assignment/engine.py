@@ -10,6 +10,7 @@ from frappe.utils import add_to_date, get_datetime, get_system_timezone, now_dat
 
 from xnet_helpdesk.assignment.nearest import Candidate, Decision, Ranked, Request, is_free, rank
 from xnet_helpdesk.business_hours.schedule import Calendar, Shift, to_time
+from xnet_helpdesk.language import site_language, speaking, user_language
 
 NEAREST_FREE = "Nearest Free Engineer"
 CENTERS_CACHE_KEY = "xnet_assignment_centers"
@@ -338,15 +339,20 @@ def complete_assignment(incident_name: str, decision: Decision, rule_name: str |
 		frappe.db.set_value("Incident", incident_name, "engineer", chosen.name, update_modified=False)
 		apply_load_change(previous, is_open(status), chosen.name, is_open(status))
 		doc = frappe.get_doc("Incident", incident_name)
+		# the save compares with the stored row, which has the engineer already: its notifications
+		# ("Incident Assigned: engineer") must see the change from the previous engineer
+		doc.flags.changed_from = {"engineer": previous}
 		doc.engineer_name = frappe.db.get_value("Support Engineer", chosen.name, "full_name")
 		if transition and is_transition_condition_satisfied(transition, doc):
 			doc.workflow_state = transition.next_state
 		else:
 			transition = None
 		doc.save(ignore_permissions=True)
-		if transition:
-			doc.add_comment("Workflow", _(transition.next_state))
-		doc.add_comment("Info", explain(decision))
+		# the timeline is read by everyone on the desk: in the site's language, also from a background job
+		with speaking(site_language()):
+			if transition:
+				doc.add_comment("Workflow", _(transition.next_state))
+			doc.add_comment("Info", explain(decision))
 	frappe.db.set_value(
 		"Support Engineer", chosen.name, "last_assigned_on", now_datetime(), update_modified=False
 	)
@@ -470,33 +476,39 @@ def queue_unassigned(incident: dict, decision: Decision | None) -> None:
 	frappe.db.set_value("Incident", name, "assignment_queued_on", now_datetime(), update_modified=False)
 	mark_for_reload(name)
 	center = incident.get("service_center")
-	reasons = why_nobody_is_free(incident)
-	# system-owned side records: written whatever the triggering user may do
-	frappe.get_doc(
-		{
-			"doctype": "Comment",
-			"comment_type": "Info",
-			"reference_doctype": "Incident",
-			"reference_name": name,
-			"content": _("No free engineer: the incident waits in the queue of {0}.").format(center)
-			+ "<br>"
-			+ frappe.utils.escape_html(reasons).replace("\n", "<br>"),
-		}
-	).insert(ignore_permissions=True)
+	# system-owned side records: written whatever the triggering user may do; the timeline in the site's
+	# language, the manager's alert in the manager's
+	with speaking(site_language()):
+		reasons = why_nobody_is_free(incident)
+		frappe.get_doc(
+			{
+				"doctype": "Comment",
+				"comment_type": "Info",
+				"reference_doctype": "Incident",
+				"reference_name": name,
+				"content": _("No free engineer: the incident waits in the queue of {0}.").format(center)
+				+ "<br>"
+				+ frappe.utils.escape_html(reasons).replace("\n", "<br>"),
+			}
+		).insert(ignore_permissions=True)
 	manager = (center_data().get(center) or {}).get("manager")
 	if not manager:
 		return
-	frappe.get_doc(
-		{
-			"doctype": "Notification Log",
-			"subject": _("Incident {0} waits in the queue of {1}: no engineer is free").format(name, center),
-			"for_user": manager,
-			"type": "Alert",
-			"document_type": "Incident",
-			"document_name": name,
-			"email_content": frappe.utils.escape_html(reasons).replace("\n", "<br>"),
-		}
-	).insert(ignore_permissions=True)
+	with speaking(user_language(manager)):
+		reasons = why_nobody_is_free(incident)
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"subject": _("Incident {0} waits in the queue of {1}: no engineer is free").format(
+					name, center
+				),
+				"for_user": manager,
+				"type": "Alert",
+				"document_type": "Incident",
+				"document_name": name,
+				"email_content": frappe.utils.escape_html(reasons).replace("\n", "<br>"),
+			}
+		).insert(ignore_permissions=True)
 
 
 # --- retries and reassignment -------------------------------------------------------------------------------

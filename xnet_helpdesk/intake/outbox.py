@@ -51,7 +51,9 @@ def decide(doc, method: str) -> None:
 	if not notifications:
 		return
 	event = EVENTS.get(method)
-	if method == "on_change" and not doc.flags.in_insert and not doc.flags.in_delete:
+	if method == "on_change" and not doc.flags.in_delete:
+		# unlike Frappe, also on insert: a field filled at registration (an engineer chosen by the operator)
+		# changed from nothing, and its notification must not depend on which path filled it
 		event = "Value Change"
 	if doc.flags.notifications_executed is None:
 		doc.flags.notifications_executed = []
@@ -76,17 +78,29 @@ def fires(doc, name: str, event: str) -> bool:
 		alert = frappe.get_cached_doc("Notification", name)
 		if alert.condition and not frappe.safe_eval(alert.condition, None, get_context(doc)):
 			return False
-		if event == "Value Change" and not doc.is_new():
+		if event == "Value Change":
 			field = doc.meta.get_field(alert.value_changed)
 			if not field:
 				return False
-			before = doc.get_doc_before_save()
-			old = before.get(alert.value_changed) if before else None
-			return cast(field.fieldtype, doc.get(alert.value_changed)) != cast(field.fieldtype, old)
+			return cast(field.fieldtype, doc.get(alert.value_changed)) != cast(
+				field.fieldtype, value_before(doc, alert.value_changed)
+			)
 		return True
 	except Exception:
 		frappe.log_error(f"Notification {name} could not be evaluated", reference_doctype="Notification")
 		return False
+
+
+def value_before(doc, fieldname: str):
+	"""The field's value before this change (None for a new document). doc.flags.changed_from overrides it:
+	the assignment stores the engineer ahead of its save (for the workflow's condition) and names the true
+	old value there, so its save notifies the change; the save that triggered the assignment then takes the
+	assignment's values as its starting point (Incident.catch_up_with_assignment), so nobody is told twice."""
+	changed_from = doc.flags.changed_from or {}
+	if fieldname in changed_from:
+		return changed_from[fieldname]
+	before = doc.get_doc_before_save()
+	return before.get(fieldname) if before else None
 
 
 def record(doc, names: list[str]) -> None:

@@ -3,6 +3,9 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_datetime, now_datetime
 
+from xnet_helpdesk.intake.mail_templates import DEFAULT_LANGUAGE
+from xnet_helpdesk.language import address_language, speaking
+
 
 class GlobalProblem(Document):
 	def validate(self):
@@ -122,23 +125,29 @@ def notify_planned_time_change(problem: str, planned_resolution_time: str) -> in
 	if doc.status != "Active" or str(get_datetime(doc.planned_resolution_time)) != planned_resolution_time:
 		return 0
 	by_address: dict[str, list[str]] = {}
-	for row in _open_linked_incidents(problem, ["name", "contact_email"]):
+	languages: dict[str, str] = {}
+	for row in _open_linked_incidents(problem, ["name", "contact_email", "client_language"]):
 		if row.contact_email:
-			by_address.setdefault(row.contact_email.lower(), []).append(row.name)
+			address = row.contact_email.lower()
+			by_address.setdefault(address, []).append(row.name)
+			if row.client_language:
+				languages.setdefault(address, row.client_language)
 	when = frappe.utils.format_datetime(doc.planned_resolution_time)
 	for address, incidents in by_address.items():
-		frappe.sendmail(
-			recipients=[address],
-			subject=_("New planned resolution time for {0}: {1}").format(doc.title, when),
-			message="<p>{}</p><p>{}</p>".format(
-				_("The planned resolution time of the problem {0} is now {1}.").format(
-					frappe.bold(doc.title), frappe.bold(when)
+		# in the client's language (their incident's, else their contact's), also from this background job
+		with speaking(languages.get(address) or address_language(address, fallback=DEFAULT_LANGUAGE)):
+			frappe.sendmail(
+				recipients=[address],
+				subject=_("New planned resolution time for {0}: {1}").format(doc.title, when),
+				message="<p>{}</p><p>{}</p>".format(
+					_("The planned resolution time of the problem {0} is now {1}.").format(
+						frappe.bold(doc.title), frappe.bold(when)
+					),
+					_("Your incidents: {0}").format(", ".join(incidents)),
 				),
-				_("Your incidents: {0}").format(", ".join(incidents)),
-			),
-			reference_doctype="Global Problem",
-			reference_name=problem,
-		)
+				reference_doctype="Global Problem",
+				reference_name=problem,
+			)
 	return len(by_address)
 
 

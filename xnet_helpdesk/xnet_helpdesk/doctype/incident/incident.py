@@ -1,9 +1,11 @@
 import frappe
 from frappe import _
+from frappe.model import table_fields
 from frappe.model.document import Document
-from frappe.utils import now_datetime, strip_html
+from frappe.utils import cast, now_datetime, strip_html
 
 from xnet_helpdesk.assignment import engine as assignment
+from xnet_helpdesk.assignment import todo_sync
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
 from xnet_helpdesk.incident_flow.workflow_map import status_for_state, workflow_state_for
@@ -49,6 +51,7 @@ class Incident(Document):
 
 	def on_update(self):
 		self.update_engineer_load()
+		self.follow_engineer_with_assignment()
 		self.free_engineer_for_waiting_incidents()
 
 	def run_notifications(self, method):
@@ -66,10 +69,24 @@ class Incident(Document):
 		pending = frappe.flags.get(assignment.RELOAD_FLAG)
 		if pending and self.name in pending:
 			pending.discard(self.name)
-			self.reload()
+			self.catch_up_with_assignment()
 		deferred = frappe.flags.get(assignment.PENDING_FLAG)
 		if deferred and self.name in deferred:
 			self.assignment_pending_since = deferred.pop(self.name)
+
+	def catch_up_with_assignment(self):
+		"""Reload what the assignment stored. Its own save notified what it changed (the engineer, the
+		Assigned state): for this save's notifications those values are the starting point, not news."""
+		in_memory = self.as_dict()
+		self.reload()
+		if self.flags.changed_from is None:
+			self.flags.changed_from = {}
+		for field in self.meta.fields:
+			if field.fieldtype in table_fields:
+				continue
+			stored = self.get(field.fieldname)
+			if cast(field.fieldtype, stored) != cast(field.fieldtype, in_memory.get(field.fieldname)):
+				self.flags.changed_from[field.fieldname] = stored
 
 	def clean_subject(self):
 		"""The subject is plain text wherever it is shown or sent (lists, e-mail subjects and bodies, the
@@ -310,6 +327,11 @@ class Incident(Document):
 			self.engineer,
 			lifecycle.is_open(self.status),
 		)
+
+	def follow_engineer_with_assignment(self):
+		"""An engineer set by hand gets the ToDo too (the rule's own assignment already made it)."""
+		before = self.get_doc_before_save()
+		todo_sync.follow_engineer(self, before.engineer if before else None)
 
 	def free_engineer_for_waiting_incidents(self):
 		"""An engineer who finished an incident may be free for one that waits in a queue."""

@@ -10,6 +10,7 @@ from frappe.utils import add_to_date, now_datetime
 
 from tests.harness.assignment_world import ensure_outgoing_email_account
 from tests.harness.jobs import after_commit_methods
+from tests.harness.mail import read_queued
 from tests.harness.states import bring_to
 from tests.harness.world import make_incident
 from xnet_helpdesk.intake import outbox
@@ -170,3 +171,27 @@ def test_the_subject_is_plain_text_in_the_incident_and_the_clients_email(world, 
 def test_a_subject_of_markup_alone_is_refused(world):
 	with pytest.raises(frappe.ValidationError, match="markup"):
 		make_incident(world, subject="<img src=x>")
+
+
+def test_a_huge_description_is_quoted_as_an_excerpt_with_a_link_to_the_portal(world):
+	"""Issue 17, point 7: a 1 MB description never goes whole into the client's e-mail."""
+	description = "<p>Первая строка описания.</p>" + "<p>" + "очень длинный текст " * 52_000 + "</p>"
+	assert len(description) > 1_000_000
+	incident = make_incident(world, description=description)
+	row = frappe.get_all("Pending Notification", filters={"reference_name": incident.name}, pluck="name")[0]
+	assert outbox.deliver(row) is True
+	raw = queued(incident.name)[0].message
+	assert len(raw) < 40_000
+	_subject, message = read_queued(raw)
+	assert "Первая строка описания." in message and "очень длинный текст" in message
+	assert "…" in message and "Полный текст</a>" in message
+	assert "/support/incident?t=" in message.split("Полный текст</a>")[0].rsplit("<a ", 1)[-1]
+
+
+def test_a_short_description_is_quoted_whole_without_a_link(world):
+	incident = make_incident(world, description="<p>Принтер HP &amp; сканер</p><p>в бухгалтерии</p>")
+	row = frappe.get_all("Pending Notification", filters={"reference_name": incident.name}, pluck="name")[0]
+	outbox.deliver(row)
+	_subject, message = read_queued(queued(incident.name)[0].message)
+	assert "Принтер HP &amp; сканер<br>в бухгалтерии" in message
+	assert "Полный текст" not in message

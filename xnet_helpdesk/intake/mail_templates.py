@@ -7,10 +7,11 @@ recipient's language and make sure the incident number is in the subject (replie
 """
 
 import frappe
-from frappe.utils import cint
+from frappe.utils import cint, escape_html
 
 from xnet_helpdesk.intake.mail_rules import OWN_NOTIFICATION_HEADER, thread_subject
 from xnet_helpdesk.intake.template_texts import LANGUAGES, NOTIFICATIONS, TEMPLATES
+from xnet_helpdesk.intake.text import excerpt
 
 DEFAULT_LANGUAGE = "ru"
 
@@ -31,13 +32,21 @@ def _template(event: str, language: str):
 	frappe.throw(f"Email Template {event} is missing")
 
 
-def _context(doc, language: str) -> dict:
+def _context(doc, language: str, recipient: str = "client") -> dict:
 	from xnet_helpdesk.portal.access import portal_link
 
+	incident_link = portal_link(doc.name) if doc.get("contact") or doc.get("contact_email") else ""
+	description, cut = excerpt(doc.get("description"))
 	return {
 		"doc": doc,
 		"lang": language,
-		"incident_link": portal_link(doc.name) if doc.get("contact") or doc.get("contact_email") else "",
+		"incident_link": incident_link,
+		"description_excerpt": escape_html(description).replace("\n", "<br>"),
+		"description_cut": cut,
+		# where the whole text is: the client's portal page, the engineer's Desk form
+		"more_link": frappe.utils.get_url_to_form(doc.doctype, doc.name)
+		if recipient == "engineer"
+		else incident_link,
 		"rating_links": {stars: portal_link(doc.name, stars) for stars in range(1, 6)}
 		if doc.get("status") in ("Resolved", "Closed")
 		else {},
@@ -53,7 +62,7 @@ def _rendered(doc, event: str, recipient: str) -> tuple[str, str]:
 	key = (doc.name, str(doc.get("modified")), event, recipient)
 	if key not in cache:
 		template, language = _template(event, language_of(doc, recipient))
-		context = _context(doc, language)
+		context = _context(doc, language, recipient)
 		subject = frappe.render_template(template.subject, context)
 		body = template.response_html if cint(template.use_html) else template.response
 		cache[key] = (

@@ -2,25 +2,43 @@
 
 LANGUAGES = ("ru", "kk", "en")
 
+# the description is quoted, not copied: a plain-text excerpt (mail_templates._context), with a link to the
+# whole text when it was cut
+OLD_DESCRIPTION = '{{ doc.description or "" }}'
+_DESCRIPTION = {
+	"ru": '{{ description_excerpt }}{% if description_cut and more_link %} <a href="{{ more_link }}">'
+	"Полный текст</a>{% endif %}",
+	"kk": '{{ description_excerpt }}{% if description_cut and more_link %} <a href="{{ more_link }}">'
+	"Толық мәтін</a>{% endif %}",
+	"en": '{{ description_excerpt }}{% if description_cut and more_link %} <a href="{{ more_link }}">'
+	"Full text</a>{% endif %}",
+}
+
 _SUMMARY = {
 	"ru": """<table cellpadding="4">
 <tr><td><b>Номер</b></td><td>{{ doc.name }}</td></tr>
 <tr><td><b>Тема</b></td><td>{{ doc.subject }}</td></tr>
-<tr><td><b>Описание</b></td><td>{{ doc.description or "" }}</td></tr>
+<tr><td><b>Описание</b></td><td>"""
+	+ _DESCRIPTION["ru"]
+	+ """</td></tr>
 <tr><td><b>Канал</b></td><td>{{ _(doc.channel, "ru") }}</td></tr>
 <tr><td><b>Контакт</b></td><td>{{ doc.contact_name or "" }} {{ doc.contact_phone or "" }} {{ doc.contact_email or "" }}</td></tr>
 </table>""",
 	"kk": """<table cellpadding="4">
 <tr><td><b>Нөмірі</b></td><td>{{ doc.name }}</td></tr>
 <tr><td><b>Тақырыбы</b></td><td>{{ doc.subject }}</td></tr>
-<tr><td><b>Сипаттамасы</b></td><td>{{ doc.description or "" }}</td></tr>
+<tr><td><b>Сипаттамасы</b></td><td>"""
+	+ _DESCRIPTION["kk"]
+	+ """</td></tr>
 <tr><td><b>Арна</b></td><td>{{ _(doc.channel, "kk") }}</td></tr>
 <tr><td><b>Байланыс</b></td><td>{{ doc.contact_name or "" }} {{ doc.contact_phone or "" }} {{ doc.contact_email or "" }}</td></tr>
 </table>""",
 	"en": """<table cellpadding="4">
 <tr><td><b>Number</b></td><td>{{ doc.name }}</td></tr>
 <tr><td><b>Subject</b></td><td>{{ doc.subject }}</td></tr>
-<tr><td><b>Description</b></td><td>{{ doc.description or "" }}</td></tr>
+<tr><td><b>Description</b></td><td>"""
+	+ _DESCRIPTION["en"]
+	+ """</td></tr>
 <tr><td><b>Channel</b></td><td>{{ doc.channel }}</td></tr>
 <tr><td><b>Contact</b></td><td>{{ doc.contact_name or "" }} {{ doc.contact_phone or "" }} {{ doc.contact_email or "" }}</td></tr>
 </table>""",

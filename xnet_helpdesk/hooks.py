@@ -16,6 +16,9 @@ before_uninstall = "xnet_helpdesk.setup.uninstall.before_uninstall"
 # Desk
 # ----
 # list colours, kanban and the operator's quick entry live beside the Incident doctype
+# the Desk's clock from the server's tzdata (Frappe 15's moment-timezone still has Asia/Almaty at UTC+6)
+app_include_js = ["/assets/xnet_helpdesk/js/desk_clock.js"]
+extend_bootinfo = ["xnet_helpdesk.business_hours.desk_clock.extend_bootinfo"]
 
 # Permissions: one scope function feeds both the list condition and the document check
 # ------------------------------------------------------------------------------------

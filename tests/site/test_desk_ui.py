@@ -202,3 +202,18 @@ def test_operator_registers_a_call_in_the_quick_entry(open_page, world, committe
 	committed.append(name)
 	row = frappe.db.get_value("Incident", name, ["status", "client_company", "channel"], as_dict=True)
 	assert (row.status, row.client_company, row.channel) == ("Registered", "TEST KarBank", "Phone")
+
+
+def test_the_desk_keeps_kazakhstans_real_time(open_page, world):
+	"""Issue 17, point 5: Frappe 15's moment-timezone has Asia/Almaty at UTC+6; the Desk's "now" (the Now
+	button, "5 minutes ago") must be the server's real time, which is UTC+5."""
+	from datetime import datetime
+	from zoneinfo import ZoneInfo
+
+	page = open_page("operator", "/app/incident")
+	page.wait_for_function("() => window.moment && moment.tz && frappe.datetime")
+	shown = page.evaluate("() => frappe.datetime.now_datetime()")
+	offset = page.evaluate("() => moment.tz(frappe.boot.time_zone.system).utcOffset()")
+	real = datetime.now(ZoneInfo("Asia/Almaty")).replace(tzinfo=None)
+	assert offset == 300
+	assert abs((datetime.strptime(shown, "%Y-%m-%d %H:%M:%S") - real).total_seconds()) < 120, shown

@@ -107,7 +107,11 @@ def main():
 		cleanup(frappe, problem.name, since)
 		purge_queued_jobs(
 			frappe.local.site,
-			{"xnet_helpdesk.intake.outbox.deliver", "xnet_helpdesk.assignment.engine.retry_waiting"}
+			{
+				"xnet_helpdesk.intake.outbox.deliver",
+				"xnet_helpdesk.intake.outbox.deliver_due",
+				"xnet_helpdesk.assignment.engine.retry_waiting",
+			}
 			| {
 				f"{gp.__name__}.{name}" for name in ("notify_planned_time_change", "resolve_linked_incidents")
 			},

@@ -44,15 +44,17 @@ load_bench_user() {
 	return 0
 }
 
-# as_owner_in DIR CMD...: runs CMD as the bench user in DIR.
+# as_owner_in DIR CMD...: runs CMD as the bench user in DIR. Python there keeps its bytecode caches even
+# where the caller's environment says PYTHONDONTWRITEBYTECODE (some CI machines do): without them every
+# process, and every job a worker forks, compiles Frappe's modules again (seconds per background job).
 as_owner_in() {
 	local dir="$1"
 	shift
 	if [ "$(id -un)" = "$bench_user" ]; then
-		(cd "$dir" && env "${owner_env[@]}" "$@")
+		(cd "$dir" && env -u PYTHONDONTWRITEBYTECODE "${owner_env[@]}" "$@")
 	elif [ "$(id -u)" -eq 0 ]; then
-		(cd "$dir" && runuser -u "$bench_user" -- env "${owner_env[@]}" "$@")
+		(cd "$dir" && runuser -u "$bench_user" -- env -u PYTHONDONTWRITEBYTECODE "${owner_env[@]}" "$@")
 	else
-		(cd "$dir" && sudo -u "$bench_user" -- env "${owner_env[@]}" "$@")
+		(cd "$dir" && sudo -u "$bench_user" -- env -u PYTHONDONTWRITEBYTECODE "${owner_env[@]}" "$@")
 	fi
 }

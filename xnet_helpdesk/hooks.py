@@ -51,6 +51,8 @@ doc_events = {
 		"on_trash": "xnet_helpdesk.assignment.engine.clear_center_cache",
 	},
 	"User": {"on_update": _clear_scope},
+	# every queued e-mail leaves within seconds, not on the scheduler's 4-minute tick (the queue still retries)
+	"Email Queue": {"after_insert": "xnet_helpdesk.outgoing.prompt.send_soon"},
 	# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached)
 	"Workflow": {
 		"on_update": "xnet_helpdesk.overrides.workflow_action.clear_cache",

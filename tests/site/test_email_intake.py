@@ -14,6 +14,7 @@ import pytest
 from frappe.utils import add_days, now_datetime
 
 from tests.harness import mail as mail_harness
+from tests.harness.jobs import after_commit_methods
 from tests.harness.states import bring_to
 from xnet_helpdesk.intake.outbox import deliver_all
 
@@ -564,3 +565,89 @@ def test_a_burst_of_mail_is_registered_in_one_scheduled_run_and_marked_seen(serv
 	pull_from_email_account(ACCOUNT)
 	frappe.db.rollback()
 	assert frappe.db.count("Incident") == before
+
+
+# --------------------------------------------------------------------------- e-mails leave at once (issue 17, point 1)
+
+
+def queue_one(address, subject):
+	frappe.sendmail(recipients=[address], subject=subject, message="<p>Проверка</p>")
+	return frappe.get_all("Email Queue", filters={"message": ("like", f"%{subject}%")}, pluck="name")[-1]
+
+
+def prompt_jobs() -> list[str]:
+	return [m for m in after_commit_methods() if m == "xnet_helpdesk.outgoing.prompt.send_due"]
+
+
+def test_a_queued_email_wakes_the_sender_and_reaches_the_server_at_once(servers, account):
+	from xnet_helpdesk.outgoing.prompt import send_due
+
+	_imap, smtp = servers
+	frappe.db.commit()
+	first = queue_one("karmet.client@test.xnet.kz", "TEST at once 1")
+	second = queue_one("karmet.client@test.xnet.kz", "TEST at once 2")
+	# one wake-up for the transaction, however many e-mails it queued; it runs when the transaction commits
+	assert prompt_jobs() == ["xnet_helpdesk.outgoing.prompt.send_due"]
+	frappe.db.commit()
+	assert send_due() >= 2
+	for subject in ("TEST at once 1", "TEST at once 2"):
+		assert smtp.wait_for(lambda m, s=subject: m["Subject"] == s, timeout=5)
+	assert {frappe.db.get_value("Email Queue", n, "status") for n in (first, second)} == {"Sent"}
+	# the scheduler's flush (or a second sender) finds them sent: nothing leaves twice
+	assert send_due() == 0
+	frappe.email.queue.flush()
+	time.sleep(0.5)
+	assert len([m for m in smtp.received() if m["Subject"] == "TEST at once 1"]) == 1
+
+
+def test_a_row_is_claimed_once(servers, account):
+	from xnet_helpdesk.outgoing.prompt import claim
+
+	frappe.db.commit()
+	name = queue_one("karmet.client@test.xnet.kz", "TEST claimed")
+	frappe.db.commit()
+	assert claim(name) is True
+	assert claim(name) is False
+	assert frappe.db.get_value("Email Queue", name, "status") == "Sending"
+	frappe.db.set_value("Email Queue", name, "status", "Not Sent")
+	frappe.db.commit()
+
+
+def test_an_smtp_failure_keeps_the_queues_retry(servers, account):
+	from xnet_helpdesk.outgoing.prompt import send_due
+
+	_imap, smtp = servers
+	frappe.db.commit()
+	name = queue_one("karmet.client@test.xnet.kz", "TEST server down")
+	frappe.db.commit()
+	smtp.stop()
+	try:
+		assert send_due() == 0
+		row = frappe.db.get_value("Email Queue", name, ["status", "retry", "error"], as_dict=True)
+		assert row.status == "Not Sent" and row.retry == 1 and row.error
+		# a failed row is the flush's: the sender leaves it, so a dead server is not hammered
+		assert send_due() == 0
+	finally:
+		smtp.start()
+	# the scheduler's flush retries it, as for any queued e-mail
+	frappe.email.queue.flush()
+	assert smtp.wait_for(lambda m: m["Subject"] == "TEST server down", timeout=5)
+	assert frappe.db.get_value("Email Queue", name, "status") == "Sent"
+
+
+def test_no_sender_for_muted_mail_or_mail_meant_for_later(servers, account):
+	frappe.db.commit()
+	frappe.sendmail(
+		recipients=["karmet.client@test.xnet.kz"],
+		subject="TEST later",
+		message="<p>later</p>",
+		send_after=add_days(now_datetime(), 1),
+	)
+	assert prompt_jobs() == []
+	frappe.local.conf.mute_emails = 1
+	try:
+		frappe.sendmail(recipients=["karmet.client@test.xnet.kz"], subject="TEST muted", message="x")
+		assert prompt_jobs() == []
+	finally:
+		frappe.local.conf.mute_emails = 0
+	frappe.db.rollback()

@@ -40,7 +40,7 @@ def test_registration_decides_the_email_and_a_worker_sends_it(world):
 	# decided in the save, nothing rendered or queued yet; a job is waiting for the commit
 	assert pending(incident.name) == ["Incident Registered: client"]
 	assert queued(incident.name) == []
-	assert "xnet_helpdesk.intake.outbox.deliver" in after_commit_methods()
+	assert "xnet_helpdesk.intake.outbox.deliver_due" in after_commit_methods()
 	row = frappe.get_all("Pending Notification", filters={"reference_name": incident.name}, pluck="name")[0]
 
 	assert outbox.deliver(row) is True

@@ -4,10 +4,11 @@ Frappe evaluates every Notification inside the save (Document.run_notifications)
 renders subject and body, records a Communication and queues the e-mail: most of the cost of registering
 an incident. For Incident the save only *decides* which Notifications fire (event, condition and value
 change, checked as Frappe checks them) and writes that decision to Pending Notification in the same
-transaction. After the commit a background job sends them with Frappe's own Notification.send (Email
-Queue, Communication, System Notification: all as before). A rolled-back save leaves nothing; a job that
-is lost (Redis restarted, no worker) is found by the scheduler a minute later; a second runner of the same
-row finds it gone. Admins edit the Notifications in the Desk as before.
+transaction. After the commit a background job (one draining all such rows, see outgoing/wake.py) sends
+them with Frappe's own Notification.send (Email Queue, Communication, System Notification: all as before)
+and then the e-mails they queued (outgoing/prompt.py). A rolled-back save leaves nothing; a job that is lost
+(Redis restarted, no worker) is found by the scheduler a minute later; a second runner of the same row finds
+it gone. Admins edit the Notifications in the Desk as before.
 """
 
 import json
@@ -16,7 +17,11 @@ import frappe
 from frappe.email.doctype.notification.notification import get_context
 from frappe.utils import add_to_date, cast, now_datetime
 
+from xnet_helpdesk.outgoing.wake import wake
+
 DOCTYPE = "Pending Notification"
+JOB_ID = "xnet-outbox"
+BATCH = 20
 EVENTS = {"on_update": "Save", "after_insert": "New", "on_submit": "Submit", "on_cancel": "Cancel"}
 MAX_ATTEMPTS = 5
 # rows younger than this are their own job's; the scheduler leaves them alone
@@ -118,12 +123,7 @@ def record(doc, names: list[str]) -> None:
 	row.owner = row.modified_by = frappe.session.user
 	row.creation = row.modified = now
 	row.db_insert()
-	frappe.enqueue(
-		"xnet_helpdesk.intake.outbox.deliver",
-		queue="short",
-		enqueue_after_commit=True,
-		pending=row.name,
-	)
+	wake("xnet_helpdesk.intake.outbox.deliver_due", JOB_ID, "short")
 
 
 def deliver(pending: str) -> bool:
@@ -157,7 +157,9 @@ def pending_notifications(doctype: str, name: str) -> list[str]:
 	return names
 
 
-def deliver_all(stale_only: bool = False, limit: int = 500, commit: bool = True) -> int:
+def deliver_all(
+	stale_only: bool = False, limit: int = 500, commit: bool = True, names: list[str] | None = None
+) -> int:
 	"""Scheduled every minute: rows whose job was lost. Each row commits on its own; a failure is kept
 	on the row (attempts, last error) and retried until MAX_ATTEMPTS. With commit=False (tests, a caller
 	that owns the transaction) everything stays in the caller's transaction and errors propagate."""
@@ -165,7 +167,9 @@ def deliver_all(stale_only: bool = False, limit: int = 500, commit: bool = True)
 	if stale_only:
 		filters["creation"] = ("<", add_to_date(now_datetime(), seconds=-STALE_AFTER_SECONDS))
 	sent = 0
-	for name in frappe.get_all(DOCTYPE, filters=filters, pluck="name", order_by="creation", limit=limit):
+	if names is None:
+		names = frappe.get_all(DOCTYPE, filters=filters, pluck="name", order_by="creation", limit=limit)
+	for name in names:
 		if not commit:
 			sent += deliver(name)
 			continue
@@ -187,3 +191,20 @@ def deliver_all(stale_only: bool = False, limit: int = 500, commit: bool = True)
 
 def deliver_stale() -> int:
 	return deliver_all(stale_only=True)
+
+
+def deliver_due() -> int:
+	"""The job woken by the commits that decide notifications (outgoing/wake.py): every row never tried,
+	until none is left; a row that fails is kept with its error for the per-minute sweep."""
+	from xnet_helpdesk.outgoing import prompt
+
+	sent = 0
+	# the e-mails these notifications queue leave from here, at the end of each batch (no second job)
+	with prompt.sending_here():
+		# a failure counts an attempt, so each pass takes only rows nobody has tried: the loop always ends
+		while names := frappe.get_all(
+			DOCTYPE, filters={"attempts": 0}, pluck="name", order_by="creation", limit=BATCH
+		):
+			sent += deliver_all(names=names)
+			prompt.send_due()
+	return sent

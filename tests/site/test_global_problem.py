@@ -131,3 +131,23 @@ def test_unfinished_resolutions_are_requeued(world, outage):
 	frappe.db.after_commit.reset()
 	gp.resume_unfinished_resolutions()
 	assert any(m.endswith("global_problem.resolve_linked_incidents") for m in after_commit_methods())
+
+
+def test_resolved_on_is_the_servers(world):
+	"""Sent over REST or an import, a resolution time is ignored: the server stamps it on the resolution."""
+	problem = frappe.get_doc(
+		{"doctype": "Global Problem", "title": "TEST Сбой DNS", "resolved_on": "2001-01-01 00:00:00"}
+	).insert()
+	assert problem.resolved_on is None
+	problem.update(
+		{"status": "Resolved", "resolution": "<p>DNS восстановлен</p>", "resolved_on": "2001-01-01"}
+	)
+	problem.save()
+	stamped = get_datetime(problem.resolved_on)
+	assert stamped > now_datetime() - timedelta(minutes=1)
+	problem.update({"resolved_on": "2002-02-02 00:00:00", "description": "<p>уточнено</p>"})
+	problem.save()
+	assert get_datetime(problem.resolved_on) == stamped
+	problem.update({"status": "Active", "resolved_on": "2003-03-03 00:00:00"})
+	problem.save()
+	assert problem.resolved_on is None

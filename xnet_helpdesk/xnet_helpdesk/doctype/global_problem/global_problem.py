@@ -19,13 +19,15 @@ class GlobalProblem(Document):
 				frappe.throw(_("The planned resolution time cannot be before the problem started"))
 
 	def validate_resolution(self):
+		"""resolved_on is the server's: stamped when the problem becomes Resolved, kept while it stays so,
+		cleared when it is made Active again; a value sent over REST or an import is ignored."""
 		before = self.get_doc_before_save()
 		if self.status == "Resolved":
 			if not (self.resolution or "").strip():
 				frappe.throw(_("Describe the resolution before marking the problem resolved"))
-			if not self.resolved_on:
-				self.resolved_on = now_datetime()
-		elif before and before.status == "Resolved":
+			was_resolved = before and before.status == "Resolved" and before.resolved_on
+			self.resolved_on = before.resolved_on if was_resolved else now_datetime()
+		else:
 			self.resolved_on = None
 
 	def validate_unique_scope(self):

@@ -22,10 +22,16 @@ COUNTED = ("Version", "Comment", "Has Role", "Dynamic Link", "Contact Email", "C
 @pytest.fixture(scope="module")
 def demo(site):
 	from tests.harness.bench import pin_site_settings
+	from xnet_helpdesk.setup.assignment_setup import DEFAULT_RULE_NAME
 
+	rule_disabled = frappe.db.get_value("Assignment Rule", DEFAULT_RULE_NAME, "disabled")
 	yield load_demo()
-	# the demo makes the desk Russian; the other tests expect the test site's pinned settings
+	# the demo makes the desk Russian and enables the assignment rule on a first load; the other tests
+	# expect the test site's pinned settings and the rule as shipped
 	pin_site_settings()
+	frappe.db.set_value("Assignment Rule", DEFAULT_RULE_NAME, "disabled", rule_disabled)
+	frappe.db.commit()
+	frappe.clear_document_cache("Assignment Rule", DEFAULT_RULE_NAME)
 
 
 def demo_incidents(*fields):
@@ -289,3 +295,20 @@ def test_the_demo_mailbox_keeps_what_the_site_sends(site, tmp_path):
 			frappe.db.set_value("Email Account", previous_default, "default_outgoing", 1)
 		frappe.db.commit()
 		frappe.local.outgoing_email_account = {}
+
+
+def test_a_first_load_enables_the_assignment_rule_and_a_later_one_leaves_it(demo):
+	"""A newcomer's demo assigns the nearest free engineer to a new incident; an admin who disabled the rule
+	in the demo keeps that choice when run-demo runs again."""
+	from xnet_helpdesk.demo.loader import DemoLoader
+	from xnet_helpdesk.setup.assignment_setup import DEFAULT_RULE_NAME
+
+	frappe.db.set_value("Assignment Rule", DEFAULT_RULE_NAME, "disabled", 1)
+	again = DemoLoader()
+	again.enable_assignment_rule()
+	assert frappe.db.get_value("Assignment Rule", DEFAULT_RULE_NAME, "disabled") == 1
+	first = DemoLoader()
+	first.created["Incident"] = 40
+	first.enable_assignment_rule()
+	assert frappe.db.get_value("Assignment Rule", DEFAULT_RULE_NAME, "disabled") == 0
+	frappe.db.rollback()

@@ -164,6 +164,7 @@ class DemoLoader:
 		for index, spec in enumerate(data.INCIDENTS):
 			self.ensure_incident(index, spec)
 		self.resolve_global_problems()
+		self.enable_assignment_rule()
 
 	# --- site -----------------------------------------------------------------------------------------
 
@@ -248,6 +249,20 @@ class DemoLoader:
 				}
 			).insert()
 			self.created["Service Center"] += 1
+
+	def enable_assignment_rule(self):
+		"""The app ships its Nearest Free Engineer rule disabled (an admin decides); the demo shows the process,
+		so a new incident gets its engineer. Enabled once, after the history (which has its engineers), when
+		the demo's incidents were made: a later run leaves an admin's choice alone."""
+		from xnet_helpdesk.setup.assignment_setup import DEFAULT_RULE_NAME
+
+		if not self.created.get("Incident") or not frappe.db.exists("Assignment Rule", DEFAULT_RULE_NAME):
+			return
+		rule = frappe.get_doc("Assignment Rule", DEFAULT_RULE_NAME)
+		if rule.disabled:
+			rule.disabled = 0
+			rule.save()
+			self.notes.append(f"Assignment Rule enabled: {DEFAULT_RULE_NAME}")
 
 	def ensure_default_service_center(self):
 		if frappe.db.get_single_value("Helpdesk Settings", "default_service_center"):

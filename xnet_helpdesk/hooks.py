@@ -24,18 +24,20 @@ extend_bootinfo = ["xnet_helpdesk.business_hours.desk_clock.extend_bootinfo"]
 # Permissions: one scope function feeds both the list condition and the document check
 # ------------------------------------------------------------------------------------
 _configuration = "xnet_helpdesk.permissions.configuration"
+_contacts = "xnet_helpdesk.permissions.contacts"
 permission_query_conditions = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_query_conditions",
 	"Engineer Rating": "xnet_helpdesk.permissions.scope.rating_query_conditions",
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_query_conditions",
 	# Frappe's doctypes the helpdesk's roles are granted (setup/permissions_setup.py): those rights reach
-	# the helpdesk's own records only (its workflow, notifications, support mailbox, …)
+	# the helpdesk's own records only (its workflow, notifications, support mailbox, callers' contacts, …)
 	"Workflow": f"{_configuration}.query_conditions",
 	"Notification": f"{_configuration}.query_conditions",
 	"Assignment Rule": f"{_configuration}.query_conditions",
 	"Email Account": f"{_configuration}.query_conditions",
 	"Email Template": f"{_configuration}.query_conditions",
 	"Property Setter": f"{_configuration}.query_conditions",
+	"Contact": f"{_contacts}.query_conditions",
 }
 has_permission = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_has_permission",
@@ -47,6 +49,7 @@ has_permission = {
 	"Email Account": f"{_configuration}.has_permission",
 	"Email Template": f"{_configuration}.has_permission",
 	"Property Setter": f"{_configuration}.has_permission",
+	"Contact": f"{_contacts}.has_permission",
 }
 
 # A Contact link field finds the caller by phone number as well as by name
@@ -55,11 +58,15 @@ standard_queries = {"Contact": "xnet_helpdesk.intake.phone.contact_query"}
 # Document events
 # ---------------
 _clear_scope = "xnet_helpdesk.permissions.scope.clear_scope_cache"
-# what a Helpdesk Manager saves stays the helpdesk's (permissions/configuration.py)
+# what a Helpdesk Manager or an operator saves stays the helpdesk's (permissions/configuration.py, contacts.py)
 _keep_to_the_helpdesk = f"{_configuration}.keep_to_the_helpdesk"
 doc_events = {
 	"Contact": {
-		"validate": "xnet_helpdesk.intake.phone.normalize_contact_phones",
+		# before Contact.validate copies the primary numbers into mobile_no / phone
+		"before_validate": [
+			f"{_contacts}.keep_to_the_helpdesk",
+			"xnet_helpdesk.intake.phone.normalize_contact_phones",
+		],
 		"on_update": _clear_scope,
 		"on_trash": _clear_scope,
 	},

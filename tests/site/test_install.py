@@ -96,9 +96,10 @@ def test_install_migrate_uninstall(fresh_site):
 		fields=["parent", "role", "read", "write", "export"],
 		limit_page_length=0,
 	)
-	assert {"Workflow", "Notification", "Assignment Rule", "Email Account"} <= {
+	assert {"Workflow", "Notification", "Assignment Rule", "Email Account", "Contact"} <= {
 		row["parent"] for row in granted
 	}
+	assert {row["parent"] for row in granted if row["role"] == "Helpdesk Operator"} == {"Contact"}
 	assert not [row for row in granted if row["export"]]
 	assert names("Custom DocPerm", parent="Notification", role="System Manager")
 	assert (
@@ -143,7 +144,7 @@ def test_install_migrate_uninstall(fresh_site):
 	assert names("Assignment Rule", document_type="Incident") == []
 	assert names("Email Template", name=["like", "Incident %"]) == []
 	# Frappe's doctypes are back on their standard rules
-	assert names("Custom DocPerm", parent=["in", ["Workflow", "Notification", "Role"]]) == []
+	assert names("Custom DocPerm", parent=["in", ["Workflow", "Notification", "Contact", "Role"]]) == []
 	assert names("Custom Role", page="workflow-builder") == []
 	tables = execute("frappe.db.get_tables")
 	assert not [t for t in tables if t in {f"tab{d}" for d in APP_DOCTYPES}]

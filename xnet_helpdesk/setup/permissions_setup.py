@@ -1,7 +1,9 @@
 """Rights of the helpdesk's roles on Frappe's own doctypes, as Custom DocPerm (Role Permissions Manager).
 
 The Helpdesk Manager configures the helpdesk in the Desk: the Incident workflow (and what its form links
-to: states, actions, roles), assignment rules, notifications, e-mail templates and the support mailbox. permissions/configuration.py narrows these rights to the helpdesk's own records.
+to: states, actions, roles), assignment rules, notifications, e-mail templates and the support mailbox. The
+Helpdesk Operator keeps the callers' contacts. permissions/configuration.py and permissions/contacts.py narrow
+these rights to the helpdesk's own records.
 
 Created when missing, never overwritten: a doctype gets Frappe's standard rules copied first (once a doctype
 has any Custom DocPerm, Frappe reads only those), then a rule per role unless that role already has one at
@@ -13,7 +15,9 @@ import frappe
 from frappe.core.doctype.doctype.doctype import clear_permissions_cache
 from frappe.permissions import setup_custom_perms
 
-from xnet_helpdesk.permissions.roles import MANAGER
+from xnet_helpdesk.permissions.roles import MANAGER, OPERATOR
+
+CONTACT_RIGHTS = ("read", "write", "create", "report", "email", "print")
 
 GRANTS = {
 	"Workflow": {MANAGER: ("read", "write", "create", "report")},
@@ -27,6 +31,7 @@ GRANTS = {
 	"Email Account": {MANAGER: ("read", "write", "create")},
 	# the Email Account form's Append To list reads which doctypes take mail
 	"Property Setter": {MANAGER: ("read",)},
+	"Contact": {OPERATOR: CONTACT_RIGHTS, MANAGER: (*CONTACT_RIGHTS, "delete")},
 }
 
 RIGHTS = ("read", "write", "create", "delete", "submit", "cancel", "amend", "report", "export", "import")

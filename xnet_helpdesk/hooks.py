@@ -86,7 +86,6 @@ doc_events = {
 	"Assignment Rule": {"before_validate": _keep_to_the_helpdesk},
 	"Email Account": {"before_validate": _keep_to_the_helpdesk},
 	"Email Template": {"before_validate": _keep_to_the_helpdesk},
-	"Property Setter": {"before_validate": _keep_to_the_helpdesk},
 }
 
 # Frappe's Assignment Rule gains the "Nearest Free Engineer" rule (the other rules stay Frappe's)

@@ -105,6 +105,21 @@ def test_operator_cannot_take_over_or_give_away_contacts(world, others):
 		stranger.save()
 
 
+def test_frappe_still_makes_contacts_of_the_addresses_an_operator_writes_to(world):
+	"""Frappe's mail code makes a contact of every new address on a message (a side record, written with
+	ignore_permissions): also of a staff member's address on the operator's e-mail, which the operator then
+	does not see."""
+	from frappe.core.doctype.communication.communication import get_contacts
+
+	frappe.set_user(world["users"]["operator"])
+	engineer = world["users"]["kar_engineer"]
+	made = get_contacts([f"Kar Engineer <{engineer}>", "Новый Клиент <new.client@karmet.test>"], True)
+	assert len(made) == 2
+	assert frappe.db.get_value("Contact", made[0], "user") == engineer
+	assert made[1] in frappe.get_list("Contact", pluck="name", limit_page_length=0)
+	assert made[0] not in frappe.get_list("Contact", pluck="name", limit_page_length=0)
+
+
 def test_manager_keeps_the_helpdesks_contacts_too(world, others):
 	frappe.set_user(world["users"]["manager"])
 	listed = set(frappe.get_list("Contact", pluck="name", limit_page_length=0))

@@ -87,7 +87,10 @@ def has_permission(doc, ptype=None, user=None):
 
 
 def keep_to_the_helpdesk(doc, method=None):
-	"""before_validate: a contact an operator saves stays one of the helpdesk's."""
+	"""before_validate: a contact an operator saves stays one of the helpdesk's. Code that writes one while
+	they are signed in (ignore_permissions: Frappe's mail makes a contact of every new address) is not held."""
+	if doc.flags.ignore_permissions:
+		return
 	if narrowed("Contact", "create" if doc.flags.in_insert else "write") and not covers(doc):
 		frappe.throw(
 			_(

@@ -12,6 +12,7 @@ after_install = "xnet_helpdesk.setup.install.after_install"
 # creates what a newer version added (roles, workflow, custom fields, kanban); never overwrites
 after_migrate = "xnet_helpdesk.setup.install.ensure_setup"
 before_uninstall = "xnet_helpdesk.setup.uninstall.before_uninstall"
+after_uninstall = "xnet_helpdesk.setup.uninstall.after_uninstall"
 
 # Desk
 # ----
@@ -22,15 +23,33 @@ extend_bootinfo = ["xnet_helpdesk.business_hours.desk_clock.extend_bootinfo"]
 
 # Permissions: one scope function feeds both the list condition and the document check
 # ------------------------------------------------------------------------------------
+_configuration = "xnet_helpdesk.permissions.configuration"
+_contacts = "xnet_helpdesk.permissions.contacts"
 permission_query_conditions = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_query_conditions",
 	"Engineer Rating": "xnet_helpdesk.permissions.scope.rating_query_conditions",
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_query_conditions",
+	# Frappe's doctypes the helpdesk's roles are granted (setup/permissions_setup.py): those rights reach
+	# the helpdesk's own records only (its workflow, notifications, support mailbox, callers' contacts, …)
+	"Workflow": f"{_configuration}.query_conditions",
+	"Notification": f"{_configuration}.query_conditions",
+	"Assignment Rule": f"{_configuration}.query_conditions",
+	"Email Account": f"{_configuration}.query_conditions",
+	"Email Template": f"{_configuration}.query_conditions",
+	"Property Setter": f"{_configuration}.query_conditions",
+	"Contact": f"{_contacts}.query_conditions",
 }
 has_permission = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_has_permission",
 	"Engineer Rating": "xnet_helpdesk.permissions.scope.rating_has_permission",
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_has_permission",
+	"Workflow": f"{_configuration}.has_permission",
+	"Notification": f"{_configuration}.has_permission",
+	"Assignment Rule": f"{_configuration}.has_permission",
+	"Email Account": f"{_configuration}.has_permission",
+	"Email Template": f"{_configuration}.has_permission",
+	"Property Setter": f"{_configuration}.has_permission",
+	"Contact": f"{_contacts}.has_permission",
 }
 
 # A Contact link field finds the caller by phone number as well as by name
@@ -39,9 +58,15 @@ standard_queries = {"Contact": "xnet_helpdesk.intake.phone.contact_query"}
 # Document events
 # ---------------
 _clear_scope = "xnet_helpdesk.permissions.scope.clear_scope_cache"
+# what a Helpdesk Manager or an operator saves stays the helpdesk's (permissions/configuration.py, contacts.py)
+_keep_to_the_helpdesk = f"{_configuration}.keep_to_the_helpdesk"
 doc_events = {
 	"Contact": {
-		"validate": "xnet_helpdesk.intake.phone.normalize_contact_phones",
+		# before Contact.validate copies the primary numbers into mobile_no / phone
+		"before_validate": [
+			f"{_contacts}.keep_to_the_helpdesk",
+			"xnet_helpdesk.intake.phone.normalize_contact_phones",
+		],
 		"on_update": _clear_scope,
 		"on_trash": _clear_scope,
 	},
@@ -55,9 +80,14 @@ doc_events = {
 	"Email Queue": {"after_insert": "xnet_helpdesk.outgoing.prompt.send_soon"},
 	# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached)
 	"Workflow": {
+		"before_validate": _keep_to_the_helpdesk,
 		"on_update": "xnet_helpdesk.overrides.workflow_action.clear_cache",
 		"on_trash": "xnet_helpdesk.overrides.workflow_action.clear_cache",
 	},
+	"Notification": {"before_validate": _keep_to_the_helpdesk},
+	"Assignment Rule": {"before_validate": _keep_to_the_helpdesk},
+	"Email Account": {"before_validate": _keep_to_the_helpdesk},
+	"Email Template": {"before_validate": _keep_to_the_helpdesk},
 }
 
 # Frappe's Assignment Rule gains the "Nearest Free Engineer" rule (the other rules stay Frappe's)

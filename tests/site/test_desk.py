@@ -153,6 +153,21 @@ def test_staff_see_the_workspace_with_its_cards_and_charts(world, user_key):
 	assert "Incident" in {s["link_to"] for s in page["shortcuts"]["items"]}
 
 
+CONFIGURATION_LINKS = {"Workflow", "Assignment Rule", "Notification", "Email Account"}
+
+
+@pytest.mark.parametrize(
+	"user_key, configures", [("manager", True), ("operator", False), ("kar_engineer", False)]
+)
+def test_the_workspace_links_the_screens_the_user_configures(world, user_key, configures):
+	as_user(world, user_key)
+	page = get_desktop_page(json.dumps({"name": WORKSPACE, "title": WORKSPACE, "public": 1}))
+	linked = {link.link_to for card in page["cards"]["items"] for link in card["links"]}
+	assert CONFIGURATION_LINKS & linked == (CONFIGURATION_LINKS if configures else set())
+	# every Desk user reads e-mail templates, and contacts of their own (Frappe's rules)
+	assert {"Email Template", "Contact"} <= linked
+
+
 @pytest.mark.parametrize("user_key", AS_USERS)
 def test_number_cards_count_what_the_user_may_see(world, incidents, user_key):
 	as_user(world, user_key)

@@ -88,6 +88,20 @@ def test_install_migrate_uninstall(fresh_site):
 	assert "kk" in names("Language", name="kk")
 	assert "Incident Registered: client" in names("Notification", document_type="Incident")
 	assert "Incident Registered (ru)" in names("Email Template", name=["like", "Incident Registered%"])
+	# the helpdesk's roles on Frappe's doctypes: Frappe's own rules copied, the roles' added
+	granted = execute(
+		"frappe.client.get_list",
+		doctype="Custom DocPerm",
+		filters={"role": ["in", ["Helpdesk Manager", "Helpdesk Operator"]]},
+		fields=["parent", "role", "read", "write", "export"],
+		limit_page_length=0,
+	)
+	assert {"Workflow", "Notification", "Assignment Rule", "Email Account", "Contact"} <= {
+		row["parent"] for row in granted
+	}
+	assert {row["parent"] for row in granted if row["role"] == "Helpdesk Operator"} == {"Contact"}
+	assert not [row for row in granted if row["export"]]
+	assert names("Custom DocPerm", parent="Notification", role="System Manager")
 	assert (
 		"Nearest Free Engineer"
 		in execute(
@@ -112,6 +126,8 @@ def test_install_migrate_uninstall(fresh_site):
 		"Email Template": {},
 		"Property Setter": {},
 		"Assignment Rule": {},
+		"Custom DocPerm": {},
+		"Custom Role": {},
 	}
 	before = {doctype: newest(doctype, **filters) for doctype, filters in watched.items()}
 	bench.run_frappe("--site", SITE, "migrate", "--skip-search-index")
@@ -127,5 +143,8 @@ def test_install_migrate_uninstall(fresh_site):
 	assert names("Notification", document_type="Incident") == []
 	assert names("Assignment Rule", document_type="Incident") == []
 	assert names("Email Template", name=["like", "Incident %"]) == []
+	# Frappe's doctypes are back on their standard rules
+	assert names("Custom DocPerm", parent=["in", ["Workflow", "Notification", "Contact", "Role"]]) == []
+	assert names("Custom Role", page="workflow-builder") == []
 	tables = execute("frappe.db.get_tables")
 	assert not [t for t in tables if t in {f"tab{d}" for d in APP_DOCTYPES}]

@@ -9,6 +9,7 @@ from pypika.terms import Criterion
 
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_phone
 from xnet_helpdesk.incident_flow.lifecycle import OPEN_STATUSES
+from xnet_helpdesk.permissions.contacts import contact_search_condition
 from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import get_active_problems_for
 
 MIN_PHONE_DIGITS = 5
@@ -34,37 +35,42 @@ def find_callers(query: str) -> list[dict]:
 	if len(query) < 2:
 		return []
 	digits = re.sub(r"\D", "", query)
-	contacts = _by_phone(digits) if len(digits) >= MIN_PHONE_DIGITS else _by_name(query)
+	allowed = contact_search_condition()
+	contacts = _by_phone(digits, allowed) if len(digits) >= MIN_PHONE_DIGITS else _by_name(query, allowed)
 	# staff who left (disabled by the directory sync) stay on their old incidents but are not offered
 	return [caller for caller in map(_caller, contacts[:MAX_RESULTS]) if caller["active"]]
 
 
-def _by_phone(digits: str) -> list[str]:
+def _by_phone(digits: str, allowed: Criterion | None) -> list[str]:
+	"""`allowed`: which contacts this user may be offered (permissions/contacts.py), None for all."""
 	# the national number without a leading 8 / 7: "8 701 …", "+7 701 …" and "701 …" meet here
 	tail = digits[-10:]
 	phone = frappe.qb.DocType("Contact Phone")
-	return (
+	query = (
 		frappe.qb.from_(phone)
 		.select(phone.parent)
 		.distinct()
 		.where(phone.parenttype == "Contact")
 		.where(phone.phone.like(f"%{tail}"))
 		.limit(MAX_RESULTS)
-		.run(pluck=True)
 	)
+	if allowed is not None:
+		contact = frappe.qb.DocType("Contact")
+		query = query.where(phone.parent.isin(frappe.qb.from_(contact).select(contact.name).where(allowed)))
+	return query.run(pluck=True)
 
 
-def _by_name(text: str) -> list[str]:
+def _by_name(text: str, allowed: Criterion | None) -> list[str]:
 	contact = frappe.qb.DocType("Contact")
 	pattern = f"%{text}%"
-	return (
+	query = (
 		frappe.qb.from_(contact)
 		.select(contact.name)
 		.where(contact.full_name.like(pattern) | contact.email_id.like(pattern))
 		.orderby(contact.full_name)
 		.limit(MAX_RESULTS)
-		.run(pluck=True)
 	)
+	return (query if allowed is None else query.where(allowed)).run(pluck=True)
 
 
 def _caller(contact: str) -> dict:
@@ -108,14 +114,16 @@ def active_problems(client_company: str | None = None, service_center: str | Non
 @frappe.whitelist()
 @frappe.validate_and_sanitize_search_inputs
 def contact_query(doctype, txt, searchfield, start, page_len, filters):
-	"""Every Contact link field (the incident form, the quick entry) finds a caller by phone number too."""
+	"""Every Contact link field (the incident form, the quick entry) finds a caller by phone number too;
+	it offers the contacts the user may be offered (permissions/contacts.py): a client's session none."""
+	allowed = contact_search_condition()
 	digits = re.sub(r"\D", "", txt or "")
 	if len(digits) >= MIN_PHONE_DIGITS:
-		names = _by_phone(digits)
+		names = _by_phone(digits, allowed)
 	else:
 		contact = frappe.qb.DocType("Contact")
 		pattern = f"%{txt or ''}%"
-		names = (
+		query = (
 			frappe.qb.from_(contact)
 			.select(contact.name)
 			.where(
@@ -124,8 +132,8 @@ def contact_query(doctype, txt, searchfield, start, page_len, filters):
 			.orderby(contact.full_name)
 			.limit(page_len)
 			.offset(start)
-			.run(pluck=True)
 		)
+		names = (query if allowed is None else query.where(allowed)).run(pluck=True)
 	if not names:
 		return []
 	contact = frappe.qb.DocType("Contact")

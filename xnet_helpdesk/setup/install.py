@@ -9,6 +9,7 @@ from xnet_helpdesk.intake.mail_templates import ensure_mail_records
 from xnet_helpdesk.setup import workflow_definition as wf
 from xnet_helpdesk.setup.assignment_setup import ensure_assignment_setup
 from xnet_helpdesk.setup.desk import ensure_kanban_board
+from xnet_helpdesk.setup.permissions_setup import ensure_permissions
 from xnet_helpdesk.setup.portal_setup import ensure_portal_setup
 
 ROLES = {
@@ -104,6 +105,7 @@ def ensure_setup():
 
 	It only creates what is missing: changing a shipped record later needs a patch (patches.txt)."""
 	create_roles()
+	ensure_permissions()
 	create_languages()
 	create_custom_fields(CUSTOM_FIELDS, update=False)
 	create_workflow()

@@ -5,6 +5,7 @@ import frappe
 from xnet_helpdesk.intake.template_texts import TEMPLATES
 from xnet_helpdesk.setup.desk import KANBAN_BOARD_NAME
 from xnet_helpdesk.setup.install import CUSTOM_FIELDS, ROLES
+from xnet_helpdesk.setup.permissions_setup import remove_permissions
 from xnet_helpdesk.setup.workflow_definition import WORKFLOW_NAME
 
 
@@ -31,6 +32,13 @@ def before_uninstall():
 	for event, language in TEMPLATES:
 		if frappe.db.exists("Email Template", f"{event} ({language})"):
 			frappe.delete_doc("Email Template", f"{event} ({language})", ignore_permissions=True, force=True)
+	remove_permissions(ROLES)
 	for role in ROLES:
 		if frappe.db.exists("Role", role):
 			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
+
+
+def after_uninstall():
+	# Frappe keeps the site's hooks cached: without this, the permission hooks of this app on Frappe's own
+	# doctypes (Workflow, Notification, Contact, …) would still be called, and fail, until a clear-cache
+	frappe.clear_cache()

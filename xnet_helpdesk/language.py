@@ -7,8 +7,6 @@ from contextlib import contextmanager
 
 import frappe
 
-SUPPORTED = ("ru", "kk", "en")
-
 
 def site_language() -> str:
 	return frappe.db.get_single_value("System Settings", "language") or "en"
@@ -19,17 +17,15 @@ def user_language(user: str | None) -> str:
 	return language or site_language()
 
 
-def address_language(address: str | None, fallback: str | None = None) -> str:
+def address_language(address: str | None) -> str:
 	"""The language of whoever has this e-mail address: a user (staff), else a contact (a client)."""
 	if not address:
-		return fallback or site_language()
-	user = frappe.db.get_value("User", {"name": address}, "language") or frappe.db.get_value(
-		"User", {"email": address}, "language"
-	)
+		return site_language()
+	user = frappe.db.get_value("User", {"email": address}, ["name", "language"], as_dict=True)
 	if user:
-		return user
+		return user.language or site_language()
 	contact = frappe.db.get_value("Contact", {"email_id": address}, "preferred_language")
-	return contact or fallback or site_language()
+	return contact or site_language()
 
 
 @contextmanager

@@ -3,14 +3,15 @@
 Frappe renders a Notification in `frappe.local.lang`: the language of whoever's request triggered it, and
 English in a background job (where the incidents' e-mails, ratings and alerts are sent). For the app's
 doctypes the subject, the body, Frappe's e-mail footer and the bell entry are rendered in the language of
-the recipients: a user's own language for staff, the contact's preferred language for a client (the
-incident's client_language for its contact_email). Recipients of several languages share the site's
-language. Other apps' notifications are Frappe's, untouched.
+the recipients: a user's own language for staff, the contact's preferred language for a client (for an
+incident's contact_email, the language its templates are chosen in). Recipients of several languages share
+the site's language. Other apps' notifications are Frappe's, untouched.
 """
 
 import frappe
 from frappe.email.doctype.notification.notification import Notification
 
+from xnet_helpdesk.intake.mail_templates import language_of
 from xnet_helpdesk.language import address_language, site_language, speaking
 
 MODULE = "XNet Helpdesk"
@@ -23,8 +24,9 @@ def recipient_languages(notification, doc) -> set[str]:
 	client = (doc.get("contact_email") or "").lower()
 	languages = set()
 	for address in {*recipients, *cc, *bcc}:
-		if client and address.lower() == client and doc.get("client_language"):
-			languages.add(doc.client_language)
+		if client and address.lower() == client:
+			# the incident's client: the language its e-mail templates are chosen in
+			languages.add(language_of(doc))
 		else:
 			languages.add(address_language(address))
 	return languages

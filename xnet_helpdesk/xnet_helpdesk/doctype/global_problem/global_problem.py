@@ -4,7 +4,7 @@ from frappe.model.document import Document
 from frappe.utils import get_datetime, now_datetime
 
 from xnet_helpdesk.intake.mail_templates import DEFAULT_LANGUAGE
-from xnet_helpdesk.language import address_language, speaking
+from xnet_helpdesk.language import speaking
 
 
 class GlobalProblem(Document):
@@ -136,8 +136,9 @@ def notify_planned_time_change(problem: str, planned_resolution_time: str) -> in
 				languages.setdefault(address, row.client_language)
 	when = frappe.utils.format_datetime(doc.planned_resolution_time)
 	for address, incidents in by_address.items():
-		# in the client's language (their incident's, else their contact's), also from this background job
-		with speaking(languages.get(address) or address_language(address, fallback=DEFAULT_LANGUAGE)):
+		# in the client's language (their incident's, Russian when none, as the incidents' own e-mails),
+		# also from this background job; no query per address (an outage may have thousands)
+		with speaking(languages.get(address) or DEFAULT_LANGUAGE):
 			frappe.sendmail(
 				recipients=[address],
 				subject=_("New planned resolution time for {0}: {1}").format(doc.title, when),

@@ -7,6 +7,7 @@ recipient's language and make sure the incident number is in the subject (replie
 """
 
 import frappe
+from frappe import _
 from frappe.utils import cint, escape_html
 
 from xnet_helpdesk.intake.mail_rules import OWN_NOTIFICATION_HEADER, thread_subject
@@ -29,7 +30,7 @@ def _template(event: str, language: str):
 		name = f"{event} ({candidate})"
 		if frappe.db.exists("Email Template", name):
 			return frappe.get_cached_doc("Email Template", name), candidate
-	frappe.throw(f"Email Template {event} is missing")
+	frappe.throw(_("Email Template {0} is missing").format(event))
 
 
 def _context(doc, language: str, recipient: str = "client") -> dict:

@@ -44,6 +44,8 @@ DUPLICATE_ID = "duplicate_id"
 OTHER_SOURCE = "other_source"
 BAD_PHONE = "bad_phone"
 BAD_EMAIL = "bad_email"
+# a person disabled in the directory who was never imported: not imported
+DISABLED_NEW = "disabled_new"
 
 
 class SkipEntry(Exception):

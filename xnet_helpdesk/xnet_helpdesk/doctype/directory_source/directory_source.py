@@ -2,7 +2,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from xnet_helpdesk.directory import client, mapping, sync
+from xnet_helpdesk.directory import client, mapping, sources, sync
 
 
 class DirectorySource(Document):
@@ -25,11 +25,11 @@ class DirectorySource(Document):
 			)
 
 	def validate_connection_settings(self):
-		settings = sync.settings_for(self)
+		settings = sources.settings_for(self)
 		try:
 			client.check_settings(settings)
 		except client.DirectoryError as error:
-			frappe.throw(sync.error_message(error, settings), title=_("Invalid directory settings"))
+			frappe.throw(sources.error_message(error, settings), title=_("Invalid directory settings"))
 
 	def validate_limits(self):
 		if not 1 <= (self.page_size or 0) <= 10000:
@@ -42,12 +42,12 @@ class DirectorySource(Document):
 	@frappe.whitelist()
 	def test_connection(self) -> str:
 		self.check_permission("write")
-		return sync.test_connection(self)
+		return sources.test_connection(self)
 
 	@frappe.whitelist()
 	def preview(self, limit: int = 20, search: str | None = None) -> list[dict]:
 		self.check_permission("write")
-		return sync.preview(self, int(limit or 20), search)
+		return sources.preview(self, int(limit or 20), search)
 
 	@frappe.whitelist()
 	def sync_now(self) -> str:

@@ -109,7 +109,23 @@ def assigned(tree: ast.Module, name: str) -> ast.expr | None:
 	return None
 
 
+@cache
+def shared_names() -> dict[str, str]:
+	"""The names xnet_helpdesk/consts.py gives its strings (role names), for records that use them."""
+	tree = ast.parse((APP / "consts.py").read_text())
+	return {
+		node.targets[0].id: node.value.value
+		for node in tree.body
+		if isinstance(node, ast.Assign)
+		and isinstance(node.targets[0], ast.Name)
+		and isinstance(node.value, ast.Constant)
+		and isinstance(node.value.value, str)
+	}
+
+
 def text_of(node) -> str | None:
+	if isinstance(node, ast.Name):
+		return shared_names().get(node.id)
 	return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 

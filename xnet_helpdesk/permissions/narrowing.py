@@ -10,7 +10,7 @@ the helpdesk granted, never what someone else granted.
 import frappe
 from frappe.utils import cint
 
-from xnet_helpdesk.permissions.roles import HELPDESK_GRANTEES
+from xnet_helpdesk.consts import HELPDESK_GRANTEES
 
 READ_LIKE = frozenset({"read", "select", "print", "email", "report", "export"})
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 import frappe
 from pypika.terms import Criterion
 
-UNRESTRICTED_ROLES = frozenset({"System Manager", "Helpdesk Manager", "Helpdesk Operator"})
-STAFF_ROLES = frozenset({"Service Center Manager", "Helpdesk Engineer"})
+from xnet_helpdesk.consts import CENTER_MANAGER, CLIENT, ENGINEER, MANAGER, OPERATOR, SYSTEM_MANAGER
+
+UNRESTRICTED_ROLES = frozenset({SYSTEM_MANAGER, MANAGER, OPERATOR})
+STAFF_ROLES = frozenset({CENTER_MANAGER, ENGINEER})
 
 
 @dataclass
@@ -60,11 +62,11 @@ def _compute_scope(user: str) -> Scope:
 		if engineer:
 			scope.engineer = engineer.name
 			scope.service_centers.add(engineer.service_center)
-	if "Service Center Manager" in roles:
+	if CENTER_MANAGER in roles:
 		scope.service_centers.update(
 			frappe.get_all("Service Center", filters={"manager": user}, pluck="name")
 		)
-	if "Helpdesk Client" in roles:
+	if CLIENT in roles:
 		contact = frappe.qb.DocType("Contact")
 		link = frappe.qb.DocType("Dynamic Link")
 		rows = (

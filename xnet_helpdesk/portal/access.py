@@ -12,10 +12,11 @@ from frappe import _
 from frappe.utils import cint, get_url
 from frappe.utils.password import get_encryption_key
 
+from xnet_helpdesk.consts import CLIENT
 from xnet_helpdesk.permissions.scope import visibility_scope
 from xnet_helpdesk.portal import signing
 
-CLIENT_ROLE = "Helpdesk Client"
+CLIENT_ROLE = CLIENT
 DEFAULT_LINK_DAYS = 30
 
 

@@ -5,6 +5,7 @@ on every migrate and would undo an admin's edits)."""
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from xnet_helpdesk.consts import CENTER_MANAGER, CLIENT, ENGINEER, MANAGER, OPERATOR
 from xnet_helpdesk.intake.mail_templates import ensure_mail_records
 from xnet_helpdesk.setup import workflow_definition as wf
 from xnet_helpdesk.setup.assignment_setup import ensure_assignment_setup
@@ -13,11 +14,11 @@ from xnet_helpdesk.setup.permissions_setup import ensure_permissions
 from xnet_helpdesk.setup.portal_setup import ensure_portal_setup
 
 ROLES = {
-	"Helpdesk Operator": {"desk_access": 1},
-	"Helpdesk Engineer": {"desk_access": 1},
-	"Service Center Manager": {"desk_access": 1},
-	"Helpdesk Manager": {"desk_access": 1},
-	"Helpdesk Client": {"desk_access": 0},
+	OPERATOR: {"desk_access": 1},
+	ENGINEER: {"desk_access": 1},
+	CENTER_MANAGER: {"desk_access": 1},
+	MANAGER: {"desk_access": 1},
+	CLIENT: {"desk_access": 0},
 }
 
 CUSTOM_FIELDS = {

@@ -15,7 +15,7 @@ import frappe
 from frappe.core.doctype.doctype.doctype import clear_permissions_cache
 from frappe.permissions import setup_custom_perms
 
-from xnet_helpdesk.permissions.roles import MANAGER, OPERATOR
+from xnet_helpdesk.consts import MANAGER, OPERATOR
 
 CONTACT_RIGHTS = ("read", "write", "create", "report", "email", "print")
 

@@ -2,12 +2,9 @@
 in the Desk (Workflow "Incident Workflow"). Each state writes its canonical status through
 "update field" = status, which is what keeps the app working when states are renamed or added."""
 
-WORKFLOW_NAME = "Incident Workflow"
+from xnet_helpdesk.consts import CENTER_MANAGER, ENGINEER, MANAGER, OPERATOR
 
-OPERATOR = "Helpdesk Operator"
-ENGINEER = "Helpdesk Engineer"
-CENTER_MANAGER = "Service Center Manager"
-MANAGER = "Helpdesk Manager"
+WORKFLOW_NAME = "Incident Workflow"
 
 # state, style (Workflow State colour), roles that may edit the incident in that state
 STATES = [

@@ -2,7 +2,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-MANAGER_ROLES = ("Service Center Manager", "Helpdesk Manager", "System Manager")
+from xnet_helpdesk.consts import CENTER_MANAGER, ENGINEER, MANAGER, OPERATOR, SYSTEM_MANAGER
+
+MANAGER_ROLES = (CENTER_MANAGER, MANAGER, SYSTEM_MANAGER)
 # kept by the server (assignment rule and incident controller), never by a form or REST call
 SERVER_FIELDS = ("open_load", "last_assigned_on")
 
@@ -97,7 +99,7 @@ class SupportEngineer(Document):
 		"""The engineer record is what makes a user first or second line: give the role that lets them work."""
 		if not self.is_active:
 			return
-		role = "Helpdesk Engineer" if self.support_line == "Second Line" else "Helpdesk Operator"
+		role = ENGINEER if self.support_line == "Second Line" else OPERATOR
 		if role not in frappe.get_roles(self.user):
 			user = frappe.get_doc("User", self.user)
 			# system-owned side record: a center manager may lack rights on User; the role follows from this doc

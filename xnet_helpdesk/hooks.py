@@ -72,13 +72,15 @@ doc_events = {
 	},
 	"Support Engineer": {"on_update": _clear_scope, "on_trash": _clear_scope},
 	"Service Center": {
-		"on_update": [_clear_scope, "xnet_helpdesk.assignment.engine.clear_center_cache"],
-		"on_trash": "xnet_helpdesk.assignment.engine.clear_center_cache",
+		"on_update": [_clear_scope, "xnet_helpdesk.business_hours.centers.clear_center_cache"],
+		"on_trash": "xnet_helpdesk.business_hours.centers.clear_center_cache",
 	},
 	"User": {"on_update": _clear_scope},
 	# every queued e-mail leaves within seconds, not on the scheduler's 4-minute tick (the queue still retries)
 	"Email Queue": {"after_insert": "xnet_helpdesk.outgoing.prompt.send_soon"},
-	# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached)
+	# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached): the
+	# wrapper replaces Frappe's handler before an incident's save reaches its on_update hooks
+	"Incident": {"before_validate": "xnet_helpdesk.overrides.workflow_action.install"},
 	"Workflow": {
 		"before_validate": _keep_to_the_helpdesk,
 		"on_update": "xnet_helpdesk.overrides.workflow_action.clear_cache",

@@ -8,13 +8,14 @@ import frappe
 from frappe.cache_manager import clear_doctype_map
 
 from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.business_hours import centers
 from xnet_helpdesk.setup.assignment_setup import DEFAULT_RULE_NAME
 
 ASTANA = {"center_name": "TEST Astana", "city": "Астана", "latitude": 51.169392, "longitude": 71.449074}
 
 
 def reset_caches():
-	engine.clear_center_cache()
+	centers.clear_center_cache()
 	clear_doctype_map("Assignment Rule", "Incident")
 	for name in frappe.get_all("Assignment Rule", pluck="name"):
 		frappe.clear_document_cache("Assignment Rule", name)

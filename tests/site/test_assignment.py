@@ -21,6 +21,7 @@ from tests.harness.assignment_world import (
 from tests.harness.jobs import after_commit_methods
 from tests.harness.world import make_incident as register
 from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.business_hours import centers
 from xnet_helpdesk.business_hours.schedule import WEEKDAYS
 from xnet_helpdesk.overrides.assignment_rule import XnetAssignmentRule
 from xnet_helpdesk.setup.assignment_setup import DEFAULT_RULE_NAME
@@ -238,7 +239,7 @@ def _shift(center, start, end, holiday=None):
 def _almaty_now():
 	from zoneinfo import ZoneInfo
 
-	return engine.aware(now_datetime()).astimezone(ZoneInfo("Asia/Almaty")).replace(tzinfo=None, second=0)
+	return centers.aware(now_datetime()).astimezone(ZoneInfo("Asia/Almaty")).replace(tzinfo=None, second=0)
 
 
 def test_shift_edges_in_the_center_time_zone(world, desk):

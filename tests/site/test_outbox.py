@@ -131,6 +131,28 @@ def test_incidents_leave_no_workflow_action_rows(world):
 	assert frappe.db.count("Workflow Action", {"reference_name": incident.name}) == 0
 
 
+def test_the_workflow_action_wrapper_is_wired_by_hooks_not_by_an_import(world):
+	"""Importing the Incident controller changes nothing of Frappe's; saving an incident (hooks.py, Incident
+	before_validate) puts the wrapper in place before that save's on_update handlers run."""
+	import subprocess
+
+	from frappe.workflow.doctype.workflow_action import workflow_action as frappe_module
+
+	from tests.harness import bench
+
+	check = (
+		"import xnet_helpdesk.xnet_helpdesk.doctype.incident.incident\n"
+		"from frappe.workflow.doctype.workflow_action import workflow_action as w\n"
+		"assert w.process_workflow_actions.__module__ == w.__name__, w.process_workflow_actions.__module__\n"
+	)
+	result = subprocess.run(
+		[str(bench.bench_python()), "-c", check], capture_output=True, text=True, timeout=120
+	)
+	assert result.returncode == 0, result.stderr[-1500:]
+	make_incident(world)
+	assert frappe_module.process_workflow_actions is workflow_action.process_workflow_actions
+
+
 def test_states_an_admin_makes_required_get_workflow_actions_again(world):
 	workflow = frappe.get_doc("Workflow", wf.WORKFLOW_NAME)
 	for state in workflow.states:

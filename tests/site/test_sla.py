@@ -10,7 +10,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from tests.harness.assignment_world import ensure_outgoing_email_account, open_around_the_clock, reset_caches
 from tests.harness.world import make_incident
-from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.business_hours import centers
 from xnet_helpdesk.intake.outbox import deliver_all
 from xnet_helpdesk.sla.service import check_agreements
 
@@ -100,14 +100,14 @@ def test_company_policy_wins_and_priority_change_repicks(world, clock):
 def test_deadline_waits_for_working_hours(world, clock):
 	"""A center closed all week except a far-away shift: the deadline falls in that shift, not 1h later."""
 	center = frappe.get_doc("Service Center", "TEST Karaganda")
-	now = engine.aware(now_datetime()).astimezone(engine.service_center_calendar("TEST Karaganda").zone)
+	now = centers.aware(now_datetime()).astimezone(centers.service_center_calendar("TEST Karaganda").zone)
 	opening = now + timedelta(days=2)
 	center.append(
 		"working_hours", {"weekday": opening.strftime("%A"), "start_time": "10:00", "end_time": "12:00"}
 	)
 	center.save()
 	doc = make_incident(world, priority="Urgent")
-	local_due = engine.aware(doc.response_by).astimezone(now.tzinfo)
+	local_due = centers.aware(doc.response_by).astimezone(now.tzinfo)
 	assert local_due.strftime("%A %H:%M") == f"{opening.strftime('%A')} 11:00"
 
 

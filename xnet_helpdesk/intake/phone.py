@@ -8,6 +8,7 @@ from frappe import _
 from pypika.terms import Criterion
 
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_phone
+from xnet_helpdesk.incident_flow.contacts import contact_company
 from xnet_helpdesk.incident_flow.lifecycle import OPEN_STATUSES
 from xnet_helpdesk.permissions.contacts import contact_search_condition
 from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import get_active_problems_for
@@ -74,8 +75,6 @@ def _by_name(text: str, allowed: Criterion | None) -> list[str]:
 
 
 def _caller(contact: str) -> dict:
-	from xnet_helpdesk.xnet_helpdesk.doctype.incident.incident import contact_company
-
 	values = frappe.db.get_value(
 		"Contact", contact, ["name", "full_name", "email_id", "mobile_no", "phone", "disabled"], as_dict=True
 	)

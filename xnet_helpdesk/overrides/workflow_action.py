@@ -11,7 +11,8 @@ Workflow is saved, and returns at once when they are. Otherwise, and on delete, 
 runs unchanged: an admin who makes a state required gets Workflow Actions again.
 
 Frappe resolves the handler by its dotted path on each save, so replacing the module attribute is
-enough; it is installed when the Incident controller is imported, i.e. before any incident is saved.
+enough; hooks.py installs it from an incident's before_validate, i.e. before that save's on_update hooks
+run (importing a controller has no side effect).
 """
 
 import frappe
@@ -45,6 +46,7 @@ def clear_cache(doc=None, method=None):
 	frappe.cache.delete_value(CACHE_KEY)
 
 
-def install():
+def install(doc=None, method=None):
+	"""doc_events (Incident before_validate); idempotent."""
 	if workflow_action.process_workflow_actions is not process_workflow_actions:
 		workflow_action.process_workflow_actions = process_workflow_actions

@@ -18,10 +18,10 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_phone
+from xnet_helpdesk.incident_flow.contacts import contact_company
 from xnet_helpdesk.intake.text import clean_text, text_to_html
 from xnet_helpdesk.portal.access import CLIENT_ROLE
 from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import get_active_problems_for
-from xnet_helpdesk.xnet_helpdesk.doctype.incident.incident import contact_company
 
 METHOD = "xnet_helpdesk.portal.api.register"
 CHANNEL = "Portal"

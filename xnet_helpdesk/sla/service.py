@@ -4,7 +4,7 @@ deadlines and the agreement status; a scheduled job re-evaluates incidents whose
 import frappe
 from frappe.utils import now_datetime
 
-from xnet_helpdesk.assignment.engine import aware, naive, service_center_calendar
+from xnet_helpdesk.business_hours.centers import aware, naive, service_center_calendar
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.sla.clock import Targets, Timeline, close_pause, evaluate
 

@@ -8,13 +8,11 @@ from xnet_helpdesk.assignment import engine as assignment
 from xnet_helpdesk.assignment import todo_sync
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
+from xnet_helpdesk.incident_flow.contacts import contact_with_company
 from xnet_helpdesk.incident_flow.workflow_map import status_for_state, workflow_state_for
 from xnet_helpdesk.intake import outbox
 from xnet_helpdesk.intake.text import clean_text
-from xnet_helpdesk.overrides import workflow_action
 from xnet_helpdesk.sla import service as sla
-
-workflow_action.install()
 
 # fields a closed or cancelled incident keeps as they are
 FROZEN_WHEN_FINAL = (
@@ -353,35 +351,3 @@ class Incident(Document):
 		elif self.status != lifecycle.RESOLVED:
 			self.reopen_reason = None
 
-
-def contact_with_company(contact: str) -> frappe._dict | None:
-	"""The contact's details the incident copies, and the client company it works for, in one query."""
-	row, link = frappe.qb.DocType("Contact"), frappe.qb.DocType("Dynamic Link")
-	rows = (
-		frappe.qb.from_(row)
-		.left_join(link)
-		.on(
-			(link.parent == row.name)
-			& (link.parenttype == "Contact")
-			& (link.link_doctype == "Client Company")
-		)
-		.select(
-			row.full_name,
-			row.email_id,
-			row.mobile_no,
-			row.phone,
-			row.preferred_language,
-			row.disabled,
-			link.link_name.as_("company"),
-		)
-		.where(row.name == contact)
-		.orderby(link.idx)
-		.limit(1)
-		.run(as_dict=True)
-	)
-	return rows[0] if rows else None
-
-
-def contact_company(contact: str) -> str | None:
-	row = contact_with_company(contact)
-	return row.company if row else None

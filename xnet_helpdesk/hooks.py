@@ -60,6 +60,8 @@ standard_queries = {"Contact": "xnet_helpdesk.intake.phone.contact_query"}
 _clear_scope = "xnet_helpdesk.permissions.scope.clear_scope_cache"
 # what a Helpdesk Manager or an operator saves stays the helpdesk's (permissions/configuration.py, contacts.py)
 _keep_to_the_helpdesk = f"{_configuration}.keep_to_the_helpdesk"
+# the phones and address clients are told (support_line.py), cached
+_support_line = "xnet_helpdesk.support_line.clear_cache"
 doc_events = {
 	"Contact": {
 		# before Contact.validate copies the primary numbers into mobile_no / phone
@@ -72,9 +74,10 @@ doc_events = {
 	},
 	"Support Engineer": {"on_update": _clear_scope, "on_trash": _clear_scope},
 	"Service Center": {
-		"on_update": [_clear_scope, "xnet_helpdesk.business_hours.centers.clear_center_cache"],
-		"on_trash": "xnet_helpdesk.business_hours.centers.clear_center_cache",
+		"on_update": [_clear_scope, "xnet_helpdesk.business_hours.centers.clear_center_cache", _support_line],
+		"on_trash": ["xnet_helpdesk.business_hours.centers.clear_center_cache", _support_line],
 	},
+	"Helpdesk Settings": {"on_update": _support_line},
 	"User": {"on_update": _clear_scope},
 	# every queued e-mail leaves within seconds, not on the scheduler's 4-minute tick (the queue still retries)
 	"Email Queue": {"after_insert": "xnet_helpdesk.outgoing.prompt.send_soon"},
@@ -108,6 +111,7 @@ jinja = {
 		"xnet_helpdesk.intake.mail_templates.xnet_mail_subject",
 		"xnet_helpdesk.intake.mail_templates.xnet_mail_body",
 		"xnet_helpdesk.portal.access.portal_link",
+		"xnet_helpdesk.support_line.support_line_text",
 	]
 }
 make_email_body_message = "xnet_helpdesk.intake.mail_templates.mark_outgoing"

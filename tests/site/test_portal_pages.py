@@ -122,6 +122,36 @@ def test_lookup_page_is_lean_and_russian_first(guest):
 	assert 'lang="kk"' in kk.text and kk.text != page.text
 
 
+def test_the_footer_tells_each_centers_phone_and_the_support_address_from_the_settings(world, guest):
+	"""Company data, not text in a template: a center's new phone shows at once, formatted one way."""
+	from tests.harness.world import make_incident
+	from xnet_helpdesk.intake.mail_templates import xnet_mail_body
+	from xnet_helpdesk.support_line import support_line_text
+
+	center = frappe.get_doc("Service Center", "TEST Karaganda")
+	settings = frappe.get_single("Helpdesk Settings")
+	before = (center.phone, settings.support_email)
+	try:
+		center.phone = "8 (7212) 41-00-00"
+		center.save()
+		settings.support_email = "help@client-care.test"
+		settings.save()
+		frappe.db.commit()
+		footer = guest.get("/support", _lang="ru").text.split("<footer>")[1]
+		assert f"+7 7212 41 00 00 ({center.name})" in html.unescape(footer)
+		assert "help@client-care.test" in footer
+		assert "Линия поддержки:" in footer
+		assert "+7 7212 41 00 00" in support_line_text()
+		incident = make_incident(world)
+		assert f"+7 7212 41 00 00 ({center.name})" in xnet_mail_body(incident, "Incident Registered")
+	finally:
+		frappe.db.set_value("Service Center", center.name, "phone", before[0])
+		frappe.db.set_single_value("Helpdesk Settings", "support_email", before[1])
+		frappe.get_doc("Service Center", center.name).save()  # the hooks clear the cached line and page
+		frappe.db.commit()
+	assert "41 00 00" not in guest.get("/support", _lang="ru").text
+
+
 def test_guests_get_the_lookup_page_from_the_page_cache_at_the_front_door(guest, karmet):
 	guest.get("/support")  # rendered once by Frappe, then cached per language
 	fast = guest.get("/support")

@@ -2,6 +2,7 @@ import pytest
 
 from xnet_helpdesk.incident_flow.contact_details import (
 	InvalidPhone,
+	format_phone,
 	normalize_domain,
 	normalize_email,
 	normalize_phone,
@@ -50,3 +51,21 @@ def test_domains():
 	assert normalize_domain("mail.kazcorp.kz") == "mail.kazcorp.kz"
 	assert normalize_domain("not a domain") is None
 	assert normalize_domain("localhost") is None
+
+
+@pytest.mark.parametrize(
+	"stored, shown",
+	[
+		("+77212505252", "+7 7212 50 52 52"),  # Karaganda: 4-digit code
+		("+77213985252", "+7 7213 98 52 52"),  # Temirtau
+		("+77172555555", "+7 7172 55 55 55"),  # Astana
+		("+77272255252", "+7 727 225 52 52"),  # Almaty: 3-digit code
+		("+77011234567", "+7 701 123 45 67"),  # mobile
+		("+77771234567", "+7 777 123 45 67"),
+		("+4930123456", "+4930123456"),  # not Kazakhstan: as stored
+		("8 7212 50 52 52", "8 7212 50 52 52"),  # not a stored number: as written
+		("", ""),
+	],
+)
+def test_format_phone(stored, shown):
+	assert format_phone(stored) == shown

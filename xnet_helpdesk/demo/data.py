@@ -5,6 +5,8 @@ Client e-mail domains use the reserved `.test` top-level domain, so nothing the 
 client can reach a real mailbox. Staff log in as <login>@demo.xnet.kz with DEMO_PASSWORD.
 """
 
+from xnet_helpdesk.consts import CENTER_MANAGER, ENGINEER, MANAGER, OPERATOR
+
 DEMO_PASSWORD = "Demo-2026!"
 STAFF_DOMAIN = "demo.xnet.kz"
 TIME_ZONE = "Asia/Almaty"
@@ -63,6 +65,8 @@ HOLIDAYS = [
 ]
 
 DEFAULT_SERVICE_CENTER = "Караганда"
+# what clients are told to write to (Helpdesk Settings; the centers' phones are below)
+SUPPORT_EMAIL = "support@xnet.kz"
 
 SERVICE_CENTERS = [
 	{
@@ -211,34 +215,34 @@ SARYARKA, KARMASH, SHIPAGER, KLG, TMS, DOSTYK, ALATAU, ZHETYSU, APORT, BILIM = (
 
 # Staff log in as <key>@demo.xnet.kz. "engineer" makes a Support Engineer record (first or second line).
 STAFF = {
-	"e.abenov": {"first_name": "Ержан", "last_name": "Абенов", "roles": ["Helpdesk Manager"]},
-	"s.kim": {"first_name": "Сергей", "last_name": "Ким", "roles": ["Service Center Manager"]},
-	"a.zhumabekova": {"first_name": "Асель", "last_name": "Жумабекова", "roles": ["Service Center Manager"]},
-	"v.pavlenko": {"first_name": "Виктор", "last_name": "Павленко", "roles": ["Service Center Manager"]},
+	"e.abenov": {"first_name": "Ержан", "last_name": "Абенов", "roles": [MANAGER]},
+	"s.kim": {"first_name": "Сергей", "last_name": "Ким", "roles": [CENTER_MANAGER]},
+	"a.zhumabekova": {"first_name": "Асель", "last_name": "Жумабекова", "roles": [CENTER_MANAGER]},
+	"v.pavlenko": {"first_name": "Виктор", "last_name": "Павленко", "roles": [CENTER_MANAGER]},
 	# first line: the operators who take the calls and e-mails
 	"a.sadykova": {
 		"first_name": "Айгерим",
 		"last_name": "Садыкова",
-		"roles": ["Helpdesk Operator"],
+		"roles": [OPERATOR],
 		"engineer": {"service_center": "Караганда", "support_line": "First Line", "capacity": 10},
 	},
 	"d.kovaleva": {
 		"first_name": "Дарья",
 		"last_name": "Ковалёва",
-		"roles": ["Helpdesk Operator"],
+		"roles": [OPERATOR],
 		"engineer": {"service_center": "Караганда", "support_line": "First Line", "capacity": 10},
 	},
 	"m.akhmetova": {
 		"first_name": "Мадина",
 		"last_name": "Ахметова",
-		"roles": ["Helpdesk Operator"],
+		"roles": [OPERATOR],
 		"engineer": {"service_center": "Алматы", "support_line": "First Line", "capacity": 10},
 	},
 	# second line
 	"d.omarov": {
 		"first_name": "Данияр",
 		"last_name": "Омаров",
-		"roles": ["Helpdesk Engineer"],
+		"roles": [ENGINEER],
 		"engineer": {
 			"service_center": "Караганда",
 			"availability": "Available",
@@ -249,7 +253,7 @@ STAFF = {
 	"a.petrenko": {
 		"first_name": "Алексей",
 		"last_name": "Петренко",
-		"roles": ["Helpdesk Engineer"],
+		"roles": [ENGINEER],
 		"engineer": {
 			"service_center": "Караганда",
 			"availability": "Busy",
@@ -260,7 +264,7 @@ STAFF = {
 	"n.seitkaziev": {
 		"first_name": "Нурлан",
 		"last_name": "Сейтказиев",
-		"roles": ["Helpdesk Engineer"],
+		"roles": [ENGINEER],
 		"engineer": {
 			"service_center": "Караганда",
 			"availability": "Available",
@@ -271,7 +275,7 @@ STAFF = {
 	"i.shevchenko": {
 		"first_name": "Ирина",
 		"last_name": "Шевченко",
-		"roles": ["Helpdesk Engineer"],
+		"roles": [ENGINEER],
 		"engineer": {
 			"service_center": "Караганда",
 			"availability": "Away",
@@ -282,7 +286,7 @@ STAFF = {
 	"r.tulegenov": {
 		"first_name": "Руслан",
 		"last_name": "Тулегенов",
-		"roles": ["Helpdesk Engineer"],
+		"roles": [ENGINEER],
 		"engineer": {
 			"service_center": "Темиртау",
 			"availability": "Available",
@@ -293,7 +297,7 @@ STAFF = {
 	"o.bekenov": {
 		"first_name": "Олжас",
 		"last_name": "Бекенов",
-		"roles": ["Helpdesk Engineer"],
+		"roles": [ENGINEER],
 		"engineer": {
 			"service_center": "Темиртау",
 			"availability": "Off Duty",
@@ -304,7 +308,7 @@ STAFF = {
 	"t.iskakov": {
 		"first_name": "Тимур",
 		"last_name": "Искаков",
-		"roles": ["Helpdesk Engineer"],
+		"roles": [ENGINEER],
 		"engineer": {
 			"service_center": "Алматы",
 			"availability": "Available",
@@ -315,7 +319,7 @@ STAFF = {
 	"e.lim": {
 		"first_name": "Евгений",
 		"last_name": "Лим",
-		"roles": ["Helpdesk Engineer"],
+		"roles": [ENGINEER],
 		"engineer": {
 			"service_center": "Алматы",
 			"availability": "Busy",
@@ -326,7 +330,7 @@ STAFF = {
 	"zh.musina": {
 		"first_name": "Жанар",
 		"last_name": "Мусина",
-		"roles": ["Helpdesk Engineer"],
+		"roles": [ENGINEER],
 		"engineer": {
 			"service_center": "Алматы",
 			"availability": "Available",

@@ -18,6 +18,7 @@ from frappe.contacts.doctype.contact.contact import get_contact_name
 from frappe.model.workflow import apply_workflow
 from frappe.utils import cint, escape_html, getdate, now_datetime
 
+from xnet_helpdesk.consts import CLIENT, MANAGER
 from xnet_helpdesk.demo import data
 from xnet_helpdesk.demo.timeline import WorkingCalendar
 from xnet_helpdesk.incident_flow.contact_details import normalize_phone
@@ -265,12 +266,16 @@ class DemoLoader:
 			self.notes.append(f"Assignment Rule enabled: {DEFAULT_RULE_NAME}")
 
 	def ensure_default_service_center(self):
-		if frappe.db.get_single_value("Helpdesk Settings", "default_service_center"):
-			return
 		settings = frappe.get_single("Helpdesk Settings")
-		settings.default_service_center = data.DEFAULT_SERVICE_CENTER
+		if settings.default_service_center and settings.support_email:
+			return
+		if not settings.default_service_center:
+			settings.default_service_center = data.DEFAULT_SERVICE_CENTER
+			self.notes.append(f"Helpdesk Settings: default service center {data.DEFAULT_SERVICE_CENTER}")
+		if not settings.support_email:
+			settings.support_email = data.SUPPORT_EMAIL
+			self.notes.append(f"Helpdesk Settings: support e-mail {data.SUPPORT_EMAIL}")
 		settings.save()
-		self.notes.append(f"Helpdesk Settings: default service center {data.DEFAULT_SERVICE_CENTER}")
 
 	def ensure_engineers(self):
 		for login, spec in data.STAFF.items():
@@ -308,9 +313,7 @@ class DemoLoader:
 		for spec in data.CONTACTS:
 			user = None
 			if spec.get("portal"):
-				user = self.ensure_user(
-					spec["email"], spec["first_name"], spec["last_name"], ["Helpdesk Client"]
-				)
+				user = self.ensure_user(spec["email"], spec["first_name"], spec["last_name"], [CLIENT])
 			if get_contact_name(spec["email"]):
 				continue
 			frappe.get_doc(
@@ -403,7 +406,7 @@ class DemoLoader:
 		)
 		if doc.channel == "Walk-in" and not doc.service_center:
 			# registered at the counter of the client's own center (the demo runs as Administrator)
-			from xnet_helpdesk.xnet_helpdesk.doctype.incident.incident import contact_company
+			from xnet_helpdesk.incident_flow.contacts import contact_company
 
 			company = doc.client_company or (contact and contact_company(contact))
 			doc.service_center = frappe.db.get_value("Client Company", company, "service_center")
@@ -575,7 +578,7 @@ class DemoLoader:
 			"incidents_by_status": {status: statuses.get(status, 0) for status in STATUSES},
 			"password": data.DEMO_PASSWORD,
 			"logins": [
-				("Helpdesk Manager", staff_email("e.abenov")),
+				(MANAGER, staff_email("e.abenov")),
 				("Service Center Manager, Караганда", staff_email("s.kim")),
 				("Operator (first line), Караганда", staff_email("a.sadykova")),
 				("Engineer (second line), Караганда", staff_email("d.omarov")),

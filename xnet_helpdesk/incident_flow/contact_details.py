@@ -45,6 +45,25 @@ def normalize_phone(raw: str, default_country_code: str = "7") -> str:
 	return "+" + number
 
 
+# Kazakhstan's 10-digit national numbers: mobile operators (70x, 747, 75x, 76x, 77x) and Almaty (727) have
+# 3-digit codes and 7-digit subscriber numbers; the other cities 4-digit codes (7212 Karaganda, 7172 Astana)
+_KZ_THREE_DIGIT_CODES = re.compile(r"^(70\d|727|747|75\d|76\d|77\d)")
+
+
+def format_phone(number: str) -> str:
+	"""A stored (E.164) number as people read it: "+77212505252" -> "+7 7212 50 52 52",
+	"+77272255252" -> "+7 727 225 52 52", "+77011234567" -> "+7 701 123 45 67". Other countries' numbers,
+	and text that is not a stored number, come back as they are."""
+	text = (number or "").strip()
+	if not re.fullmatch(r"\+7\d{10}", text):
+		return text
+	national = text[2:]
+	code_length = 3 if _KZ_THREE_DIGIT_CODES.match(national) else 4
+	code, subscriber = national[:code_length], national[code_length:]
+	head = subscriber[:-4]
+	return f"+7 {code} {head} {subscriber[-4:-2]} {subscriber[-2:]}"
+
+
 def normalize_email(raw: str) -> str | None:
 	"""Lower-cased, trimmed address, or None when it is not a valid single address."""
 	text = (raw or "").strip()

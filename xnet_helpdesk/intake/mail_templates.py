@@ -13,6 +13,7 @@ from frappe.utils import cint, escape_html
 from xnet_helpdesk.intake.mail_rules import OWN_NOTIFICATION_HEADER, thread_subject
 from xnet_helpdesk.intake.template_texts import LANGUAGES, NOTIFICATIONS, TEMPLATES
 from xnet_helpdesk.intake.text import excerpt
+from xnet_helpdesk.support_line import support_phones
 
 DEFAULT_LANGUAGE = "ru"
 
@@ -51,7 +52,7 @@ def _context(doc, language: str, recipient: str = "client") -> dict:
 		"rating_links": {stars: portal_link(doc.name, stars) for stars in range(1, 6)}
 		if doc.get("status") in ("Resolved", "Closed")
 		else {},
-		"support_phones": "+7 (7212) 50-52-52, +7 (727) 225-52-52",
+		"support_phones": support_phones(),
 	}
 
 

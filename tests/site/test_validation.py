@@ -315,3 +315,27 @@ def test_rating_average_follows_every_change(world):
 	frappe.delete_doc("Engineer Rating", names[1])
 	average, count_ = frappe.db.get_value("Support Engineer", engineer, ["rating_average", "rating_count"])
 	assert (average, count_) == (4.0, 2)
+
+
+def test_a_deleted_incidents_number_is_never_given_again(world):
+	"""Frappe hands the last number of a series back on delete; clients quote numbers, and the deleted
+	incident's timeline is removed by a background job later: a new incident must not inherit either."""
+	first = make_incident(world)
+	first.add_comment("Comment", "about the first incident")
+	frappe.db.commit()
+	try:
+		frappe.delete_doc("Incident", first.name, force=True)
+		second = make_incident(world)
+		assert second.name != first.name
+		assert not frappe.get_all(
+			"Comment",
+			filters={
+				"reference_doctype": "Incident",
+				"reference_name": second.name,
+				"comment_type": "Comment",
+			},
+		)
+	finally:
+		frappe.db.rollback()
+		frappe.db.delete("Comment", {"reference_doctype": "Incident", "reference_name": first.name})
+		frappe.db.commit()

@@ -58,8 +58,14 @@ class Incident(Document):
 
 	def on_trash(self):
 		assignment.apply_load_change(self.engineer, lifecycle.is_open(self.status), None, False)
-		# a deleted incident's number can be given again: its unsent e-mails must not follow
+		# its unsent e-mails go with it
 		frappe.db.delete(outbox.DOCTYPE, {"reference_doctype": "Incident", "reference_name": self.name})
+
+	def after_delete(self):
+		"""An incident's number is never given again: clients quote it, and its timeline (comments, e-mails)
+		is removed by a background job after the delete. Frappe hands the last number of a series back
+		when its document is deleted; take it again."""
+		keep_number_taken(self.name)
 
 	def on_change(self):
 		"""When the assignment rule (run by Frappe after on_update) assigned or queued this incident, this
@@ -351,3 +357,11 @@ class Incident(Document):
 		elif self.status != lifecycle.RESOLVED:
 			self.reopen_reason = None
 
+
+def keep_number_taken(name: str) -> None:
+	prefix = name.rstrip("0123456789")
+	number = name[len(prefix) :]
+	if prefix and number:
+		frappe.db.sql(
+			"update `tabSeries` set current = greatest(current, %s) where name = %s", (int(number), prefix)
+		)

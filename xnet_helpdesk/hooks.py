@@ -4,6 +4,8 @@ app_publisher = "XNet"
 app_description = "Incident desk for a network of IT service centers"
 app_email = "support@xnet.kz"
 app_license = "mit"
+# controllers carry the generated type blocks of their fields (scripts/export-types; developer mode on save)
+export_python_type_annotations = True
 
 # Install / uninstall
 # ------------------

@@ -7,6 +7,29 @@ from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_
 
 
 class ClientCompany(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from xnet_helpdesk.xnet_helpdesk.doctype.client_company_email_domain.client_company_email_domain import (
+			ClientCompanyEmailDomain,
+		)
+
+		address: DF.SmallText | None
+		company_name: DF.Data
+		email_domains: DF.Table[ClientCompanyEmailDomain]
+		is_active: DF.Check
+		latitude: DF.Float
+		longitude: DF.Float
+		notes: DF.Text | None
+		phone: DF.Data | None
+		service_center: DF.Link
+
+	# end: auto-generated types
 	def validate(self):
 		self.validate_coordinates()
 		self.normalize_phone()

@@ -6,6 +6,49 @@ from xnet_helpdesk.directory import client, mapping, sources, sync
 
 
 class DirectorySource(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		base_dn: DF.Data
+		bind_dn: DF.Data | None
+		bind_password: DF.Password | None
+		ca_certificate: DF.Code | None
+		client_company: DF.Link
+		create_portal_users: DF.Check
+		directory_type: DF.Literal["Active Directory", "OpenLDAP"]
+		enabled: DF.Check
+		last_sync_log: DF.Link | None
+		last_sync_message: DF.SmallText | None
+		last_sync_on: DF.Datetime | None
+		last_sync_status: DF.Literal["", "Running", "Success", "Failed"]
+		map_account_control: DF.Data | None
+		map_department: DF.Data | None
+		map_display_name: DF.Data | None
+		map_email: DF.Data | None
+		map_first_name: DF.Data | None
+		map_id: DF.Data
+		map_last_name: DF.Data | None
+		map_mobile: DF.Data | None
+		map_phone: DF.Data | None
+		map_principal_name: DF.Data | None
+		map_title: DF.Data | None
+		map_username: DF.Data | None
+		max_deactivation_percent: DF.Percent
+		page_size: DF.Int
+		server_url: DF.Data
+		source_name: DF.Data
+		start_tls: DF.Check
+		sync_frequency: DF.Literal["Daily", "Hourly", "Manual only"]
+		timeout: DF.Int
+		user_filter: DF.SmallText
+		verify_certificate: DF.Check
+
+	# end: auto-generated types
 	def validate(self):
 		self.fill_attribute_map()
 		self.validate_connection_settings()

@@ -9,6 +9,26 @@ RATEABLE = (RESOLVED, CLOSED)
 
 
 class EngineerRating(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		center_manager: DF.Link | None
+		comment: DF.SmallText | None
+		contact: DF.Link | None
+		engineer: DF.Link | None
+		incident: DF.Link
+		is_hidden: DF.Check
+		service_center: DF.Link | None
+		source: DF.Literal["Portal", "E-mail Link", "Operator"]
+		stars: DF.Int
+		submitted_on: DF.Datetime | None
+
+	# end: auto-generated types
 	def before_insert(self):
 		if frappe.db.exists("Engineer Rating", self.incident):
 			frappe.throw(

@@ -8,6 +8,33 @@ from xnet_helpdesk.language import speaking
 
 
 class GlobalProblem(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from xnet_helpdesk.xnet_helpdesk.doctype.global_problem_client_company.global_problem_client_company import (
+			GlobalProblemClientCompany,
+		)
+		from xnet_helpdesk.xnet_helpdesk.doctype.global_problem_service_center.global_problem_service_center import (
+			GlobalProblemServiceCenter,
+		)
+
+		affected_client_companies: DF.TableMultiSelect[GlobalProblemClientCompany]
+		affected_service_centers: DF.TableMultiSelect[GlobalProblemServiceCenter]
+		description: DF.TextEditor | None
+		naming_series: DF.Literal["GP-.YYYY.-.####"]
+		planned_resolution_time: DF.Datetime | None
+		resolution: DF.TextEditor | None
+		resolved_on: DF.Datetime | None
+		started_on: DF.Datetime
+		status: DF.Literal["Active", "Resolved"]
+		title: DF.Data
+
+	# end: auto-generated types
 	def validate(self):
 		self.validate_planned_time()
 		self.validate_resolution()

@@ -33,6 +33,88 @@ FROZEN_WHEN_FINAL = (
 
 
 class Incident(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		accepted_on: DF.Datetime | None
+		accessories_received: DF.SmallText | None
+		agreement_status: DF.Literal["", "On Track", "At Risk", "Breached", "Paused", "Met"]
+		assigned_on: DF.Datetime | None
+		assignment_pending_since: DF.Datetime | None
+		assignment_queued_on: DF.Datetime | None
+		cancellation_reason: DF.SmallText | None
+		cancelled_on: DF.Datetime | None
+		category: DF.Link | None
+		center_manager: DF.Link | None
+		channel: DF.Literal["Phone", "E-mail", "Walk-in", "Portal", "API"]
+		client_company: DF.Link | None
+		client_info_request: DF.SmallText | None
+		client_language: DF.Link | None
+		closed_on: DF.Datetime | None
+		contact: DF.Link | None
+		contact_email: DF.Data | None
+		contact_name: DF.Data | None
+		contact_phone: DF.Data | None
+		description: DF.TextEditor | None
+		device_condition: DF.SmallText | None
+		device_model: DF.Data | None
+		device_type: DF.Literal[
+			"",
+			"Laptop",
+			"Desktop Computer",
+			"Monitor",
+			"Printer",
+			"Multifunction Printer",
+			"Scanner",
+			"Phone",
+			"Network Equipment",
+			"UPS",
+			"Other",
+		]
+		engineer: DF.Link | None
+		engineer_name: DF.Data | None
+		global_problem: DF.Link | None
+		last_reopen_reason: DF.SmallText | None
+		naming_series: DF.Literal["INC-.YYYY.-.#####"]
+		needs_triage: DF.Check
+		planned_resolution_time: DF.Datetime | None
+		previous_incident: DF.Link | None
+		previous_status: DF.Data | None
+		priority: DF.Literal["Low", "Medium", "High", "Urgent"]
+		registered_on: DF.Datetime | None
+		reopen_count: DF.Int
+		reopen_reason: DF.SmallText | None
+		reopened_on: DF.Datetime | None
+		resolution_by: DF.Datetime | None
+		resolution_details: DF.TextEditor | None
+		resolved_by_global_problem: DF.Check
+		resolved_on: DF.Datetime | None
+		response_by: DF.Datetime | None
+		serial_number: DF.Data | None
+		service_center: DF.Link | None
+		sla_next_check_on: DF.Datetime | None
+		sla_paused_minutes: DF.Float
+		sla_paused_since: DF.Datetime | None
+		sla_policy: DF.Link | None
+		status: DF.Literal[
+			"Registered",
+			"Assigned",
+			"In Progress",
+			"Awaiting Client",
+			"Resolved",
+			"Reopened",
+			"Closed",
+			"Cancelled",
+		]
+		subject: DF.Data
+		workflow_state: DF.Link | None
+
+	# end: auto-generated types
 	def validate(self):
 		self.protect_server_fields()
 		self.clean_subject()

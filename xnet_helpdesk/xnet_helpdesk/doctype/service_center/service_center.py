@@ -13,6 +13,36 @@ from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_
 
 
 class ServiceCenter(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from xnet_helpdesk.xnet_helpdesk.doctype.service_center_holiday.service_center_holiday import (
+			ServiceCenterHoliday,
+		)
+		from xnet_helpdesk.xnet_helpdesk.doctype.service_center_working_hours.service_center_working_hours import (
+			ServiceCenterWorkingHours,
+		)
+
+		address: DF.SmallText | None
+		center_name: DF.Data
+		city: DF.Data
+		email: DF.Data | None
+		holidays: DF.Table[ServiceCenterHoliday]
+		is_active: DF.Check
+		latitude: DF.Float
+		longitude: DF.Float
+		manager: DF.Link | None
+		phone: DF.Data | None
+		secondary_phone: DF.Data | None
+		time_zone: DF.Autocomplete
+		working_hours: DF.Table[ServiceCenterWorkingHours]
+
+	# end: auto-generated types
 	def validate(self):
 		self.validate_time_zone()
 		self.validate_coordinates()

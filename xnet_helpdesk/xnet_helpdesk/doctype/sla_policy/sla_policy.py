@@ -4,6 +4,22 @@ from frappe.model.document import Document
 
 
 class SLAPolicy(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		client_company: DF.Link | None
+		enabled: DF.Check
+		policy_name: DF.Data
+		priority: DF.Literal["Low", "Medium", "High", "Urgent"]
+		resolution_time_hours: DF.Float
+		response_time_hours: DF.Float
+
+	# end: auto-generated types
 	def validate(self):
 		self.validate_targets()
 		self.validate_unique_scope()

@@ -10,6 +10,32 @@ SERVER_FIELDS = ("open_load", "last_assigned_on")
 
 
 class SupportEngineer(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from xnet_helpdesk.xnet_helpdesk.doctype.support_engineer_skill.support_engineer_skill import (
+			SupportEngineerSkill,
+		)
+
+		availability: DF.Literal["Available", "Busy", "Away", "Off Duty"]
+		capacity: DF.Int
+		full_name: DF.Data | None
+		is_active: DF.Check
+		last_assigned_on: DF.Datetime | None
+		open_load: DF.Int
+		rating_average: DF.Float
+		rating_count: DF.Int
+		service_center: DF.Link
+		skills: DF.TableMultiSelect[SupportEngineerSkill]
+		support_line: DF.Literal["Second Line", "First Line"]
+		user: DF.Link
+
+	# end: auto-generated types
 	def validate(self):
 		self.protect_server_fields()
 		self.validate_capacity()

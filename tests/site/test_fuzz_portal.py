@@ -82,7 +82,10 @@ def test_signed_link_actions(world, names, server):
 		"write": (open_one.name, {"text": st.just("Принтер снова не печатает")}),
 		"reopen": (resolved.name, {"reason": st.just("Снова не работает")}),
 		"confirm": (resolved.name, {}),
-		"rate": (resolved.name, {"stars": st.just("4"), "comment": st.just("Спасибо"), "source": st.just("email")}),
+		"rate": (
+			resolved.name,
+			{"stars": st.just("4"), "comment": st.just("Спасибо"), "source": st.just("email")},
+		),
 	}
 
 	for method, (incident, fields) in good.items():
@@ -160,7 +163,9 @@ def test_registration_form(server, world, karmet, names, params, file_name):
 		name = response.json()["message"]["name"]
 		names.append(name)
 		frappe.db.rollback()
-		stored = frappe.db.get_value("Incident", name, ["subject", "description", "contact_phone"], as_dict=True)
+		stored = frappe.db.get_value(
+			"Incident", name, ["subject", "description", "contact_phone"], as_dict=True
+		)
 		assert not active_markup(stored.subject) and not active_markup(stored.description)
 		assert "\x00" not in stored.subject + stored.description
 	reset_registration_limits()
@@ -185,4 +190,3 @@ def test_page_parameters(server, karmet, path, query, logged_in):
 		assert not any(
 			value in response.text for value in query.values() if active_markup(value) and len(value) > 8
 		)
-

@@ -4,6 +4,7 @@ client, and the pages' query parameters. Each answer is a clear 4xx or a stored 
 never a 500, and a refused request leaves every table as it was."""
 
 import frappe
+import pytest
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,46 +73,54 @@ def test_lookup_with_a_list_or_object_is_no_500(server):
 		assert response.status_code == 200 and response.json()["message"]["found"] is False
 
 
-def test_signed_link_actions(world, names, server):
-	"""The message, reopen, confirm and rate of a signed link with bad values in every parameter."""
-	open_one = committed_incident(world, names, "In Progress")
-	resolved = committed_incident(world, names, "Resolved")
-	tokens = {open_one.name: token_for(open_one.name), resolved.name: token_for(resolved.name)}
-	frappe.db.rollback()
-	good = {
-		"write": (open_one.name, {"text": st.just("Принтер снова не печатает")}),
-		"reopen": (resolved.name, {"reason": st.just("Снова не работает")}),
-		"confirm": (resolved.name, {}),
-		"rate": (
-			resolved.name,
-			{"stars": st.just("4"), "comment": st.just("Спасибо"), "source": st.just("email")},
-		),
+@pytest.fixture(scope="module")
+def link_incidents(world, names):
+	"""An incident in work (messages) and a resolved one (reopen, confirm, rate), with their signed links."""
+	made = {
+		"open": committed_incident(world, names, "In Progress"),
+		"resolved": committed_incident(world, names, "Resolved"),
 	}
-
-	for method, (incident, fields) in good.items():
-		token = tokens[incident]
-
-		@FUZZ
-		@given(
-			params=params_of(token=st.just(token), incident=st.just(incident), **fields),
-			as_json=st.booleans(),
-			ip=st.integers(1, 250),
-		)
-		def fuzz(params, as_json, ip, method=method, incident=incident):
-			reset_message_limits()
-			before = counts()
-			response = post(
-				requests.Session(), server, method, params, as_json, {"X-Forwarded-For": f"10.77.0.{ip}"}
-			)
-			assert_clear_answer(response, before)
-			if response.ok:
-				assert_safe_outcome(method, incident)
-
-		fuzz()
+	frappe.db.rollback()
+	yield {key: (doc.name, token_for(doc.name)) for key, doc in made.items()}
 	reset_message_limits()
-	frappe.cache.execute_command("HDEL", frappe.cache.make_key("xnet_portal_pending_rating"), resolved.name)
-	frappe.db.delete("Communication", {"reference_doctype": "Incident", "reference_name": open_one.name})
+	frappe.cache.execute_command(
+		"HDEL", frappe.cache.make_key("xnet_portal_pending_rating"), made["resolved"].name
+	)
+	frappe.db.delete("Communication", {"reference_doctype": "Incident", "reference_name": made["open"].name})
 	frappe.db.commit()
+
+
+GOOD = {
+	"write": ("open", {"text": st.just("Принтер снова не печатает")}),
+	"reopen": ("resolved", {"reason": st.just("Снова не работает")}),
+	"confirm": ("resolved", {}),
+	"rate": ("resolved", {"stars": st.just("4"), "comment": st.just("Спасибо"), "source": st.just("email")}),
+}
+
+
+@pytest.mark.parametrize("method", sorted(GOOD))
+def test_signed_link_actions(server, link_incidents, method):
+	"""The message, reopen, confirm and rate of a signed link with bad values in every parameter."""
+	which, fields = GOOD[method]
+	incident, token = link_incidents[which]
+
+	@FUZZ
+	@given(
+		params=params_of(token=st.just(token), incident=st.just(incident), **fields),
+		as_json=st.booleans(),
+		ip=st.integers(1, 250),
+	)
+	def fuzz(params, as_json, ip):
+		reset_message_limits()
+		before = counts()
+		response = post(
+			requests.Session(), server, method, params, as_json, {"X-Forwarded-For": f"10.77.0.{ip}"}
+		)
+		assert_clear_answer(response, before)
+		if response.ok:
+			assert_safe_outcome(method, incident)
+
+	fuzz()
 
 
 def assert_safe_outcome(method: str, incident: str):

@@ -58,7 +58,7 @@ bad_value = st.one_of(bad_text, wrong_type)
 
 # markup that would run if a page printed it as it is
 ACTIVE_MARKUP = re.compile(
-	r"<\s*(script|iframe|svg|object|embed)\b|<[^>]*\son\w+\s*=|<[^>]*(href|src)\s*=\s*['\"]?\s*javascript:",
+	r"<\s*(script|iframe|object|embed)\b|<[^>]*\son\w+\s*=|<[^>]*(href|src)\s*=\s*['\"]?\s*javascript:",
 	re.IGNORECASE,
 )
 

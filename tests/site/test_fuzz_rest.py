@@ -102,3 +102,28 @@ def test_put(world, operator, committed, fields):
 	assert_clear_answer(response, before)
 	if response.ok:
 		assert_safe(name)
+
+
+def test_a_list_or_object_in_a_field_is_a_clear_error(world, operator, committed):
+	"""Regression: a dict in a Link field became a query filter (SQL error), a list reached Frappe's link
+	count, a number or a list reached .strip() in the lifecycle rules: each was a 500."""
+	for field, value in (
+		("contact", {"name": ["like", "%"]}),
+		("category", ["Printer"]),
+		("priority", ["High"]),
+		("reopen_reason", {"a": 1}),
+		("resolution_details", ["done"]),
+		("needs_triage", {"x": 1}),
+	):
+		before = counts()
+		response = operator.post("/api/resource/Incident", json={**base(world), field: value})
+		assert response.status_code == 417, response.text[:2000]
+		assert "a text or a number is expected" in response.text
+		assert counts() == before
+
+
+def test_a_number_for_a_text_field_is_its_digits(world, operator, committed):
+	response = operator.post("/api/resource/Incident", json={**base(world), "contact_phone": 87015551234})
+	assert response.status_code == 200, response.text[:2000]
+	committed.append(response.json()["data"]["name"])
+	assert response.json()["data"]["contact_phone"] == "+77015551234"

@@ -8,8 +8,9 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.harness.bad_values import FUZZ, active_markup, bad_text
+from tests.harness.bad_values import FUZZ, active_markup, bad_text, bad_value
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
+from xnet_helpdesk.incident_flow.field_values import WrongType, single_value
 from xnet_helpdesk.intake.mail_rules import (
 	email_domain,
 	header_text,
@@ -122,3 +123,31 @@ def test_clean_text_is_plain_text_without_control_characters(raw):
 
 def test_clean_text_drops_nul_and_control_characters_keeps_lines_and_tabs():
 	assert clean_text("a\x00b\x07c\x1b[31m\td\r\ne\x85") == "abc[31m\td\ne"
+
+
+@FUZZ
+@given(
+	fieldtype=st.sampled_from(
+		["Data", "Link", "Select", "Small Text", "Text Editor", "Int", "Check", "Datetime"]
+	),
+	value=bad_value,
+)
+def test_a_field_holds_a_single_value_or_is_refused(fieldtype, value):
+	try:
+		stored = single_value(fieldtype, value)
+	except WrongType as wrong:
+		assert isinstance(value, list | dict | bool) and wrong.kind in (
+			"a list",
+			"an object",
+			"true or false",
+		)
+		return
+	assert stored is None or isinstance(stored, str | int | float)
+	if fieldtype in ("Data", "Link", "Select", "Small Text", "Text Editor", "Datetime"):
+		assert stored is None or isinstance(stored, str)
+
+
+def test_numbers_sent_for_text_are_their_digits():
+	assert single_value("Data", 87011234567) == "87011234567"
+	assert single_value("Check", True) == 1
+	assert single_value("Int", 3) == 3

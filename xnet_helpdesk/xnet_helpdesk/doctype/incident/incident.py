@@ -8,6 +8,7 @@ from xnet_helpdesk.assignment import engine as assignment
 from xnet_helpdesk.assignment import todo_sync
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
+from xnet_helpdesk.incident_flow.field_values import WrongType, single_value
 from xnet_helpdesk.incident_flow.workflow_map import status_for_state, workflow_state_for
 from xnet_helpdesk.intake import outbox
 from xnet_helpdesk.intake.text import clean_text
@@ -35,6 +36,27 @@ FROZEN_WHEN_FINAL = (
 
 
 class Incident(Document):
+	def _validate_links(self):
+		"""Frappe's first step of insert and save that reads the values: each field holds a single value
+		before a link check, a rule or SQL sees it (a JSON body may send a list or an object)."""
+		self.refuse_wrong_types()
+		super()._validate_links()
+
+	def refuse_wrong_types(self):
+		for field in self.meta.fields:
+			value = self.get(field.fieldname)
+			try:
+				stored = single_value(field.fieldtype, value)
+			except WrongType as wrong:
+				frappe.throw(
+					_("{0}: a text or a number is expected, not {1}.").format(
+						_(field.label or field.fieldname), _(wrong.kind)
+					),
+					frappe.ValidationError,
+				)
+			if stored is not value:
+				self.set(field.fieldname, stored)
+
 	def validate(self):
 		self.protect_server_fields()
 		self.clean_subject()

@@ -154,22 +154,40 @@ def assert_safe_outcome(method: str, incident: str):
 		submission=bad_text,
 	),
 	file_name=st.none() | bad_text,
+	how=st.sampled_from(["api form", "api json", "page"]),
 )
-def test_registration_form(server, world, karmet, names, params, file_name):
+def test_registration_form(server, world, karmet, names, params, file_name, how):
+	"""Through api.register (a form, or a JSON body with any types) and the page's own POST (no JavaScript)."""
 	reset_registration_limits()
 	before = counts()
 	files = [("attachments", (file_name[:300], b"x", "text/plain"))] if file_name else None
 	form = {key: value for key, value in params.items() if isinstance(value, str)}
-	response = karmet.http.post(
-		server.base + API + "register",
-		data=form,
-		files=files,
-		headers={"Accept": "application/json", "X-Frappe-CSRF-Token": karmet.csrf},
-		timeout=60,
-	)
-	assert_clear_answer(response, before)
-	if response.ok:
-		name = response.json()["message"]["name"]
+	headers = {"Accept": "application/json", "X-Frappe-CSRF-Token": karmet.csrf}
+	if how == "page":
+		response = karmet.http.post(
+			server.base + "/support/new",
+			data={**form, "csrf_token": karmet.csrf},
+			files=files,
+			timeout=60,
+			allow_redirects=False,
+		)
+		assert response.status_code < 500, response.text[:2000]
+		registered = response.status_code == 303
+		if not registered:
+			assert counts() == before
+		name = registered and response.headers["Location"].rsplit("registered=", 1)[1]
+	else:
+		if how == "api json":
+			response = karmet.http.post(
+				server.base + API + "register", json=params, headers=headers, timeout=60
+			)
+		else:
+			response = karmet.http.post(
+				server.base + API + "register", data=form, files=files, headers=headers, timeout=60
+			)
+		assert_clear_answer(response, before)
+		name = response.ok and response.json()["message"]["name"]
+	if name:
 		names.append(name)
 		frappe.db.rollback()
 		stored = frappe.db.get_value(

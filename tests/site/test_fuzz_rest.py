@@ -106,7 +106,8 @@ def test_put(world, operator, committed, fields):
 
 def test_a_list_or_object_in_a_field_is_a_clear_error(world, operator, committed):
 	"""Regression: a dict in a Link field became a query filter (SQL error), a list reached Frappe's link
-	count, a number or a list reached .strip() in the lifecycle rules: each was a 500."""
+	count, a number or a list reached .strip() in the lifecycle rules, an object reached SQL as the row's
+	idx: each was a 500."""
 	for field, value in (
 		("contact", {"name": ["like", "%"]}),
 		("category", ["Printer"]),
@@ -114,6 +115,7 @@ def test_a_list_or_object_in_a_field_is_a_clear_error(world, operator, committed
 		("reopen_reason", {"a": 1}),
 		("resolution_details", ["done"]),
 		("needs_triage", {"x": 1}),
+		("idx", {"a": 1}),
 	):
 		before = counts()
 		response = operator.post("/api/resource/Incident", json={**base(world), field: value})

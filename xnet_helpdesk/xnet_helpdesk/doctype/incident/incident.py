@@ -43,19 +43,20 @@ class Incident(Document):
 		super()._validate_links()
 
 	def refuse_wrong_types(self):
-		for field in self.meta.fields:
-			value = self.get(field.fieldname)
+		fields = [(field.fieldname, field.fieldtype, field.label) for field in self.meta.fields]
+		for fieldname, fieldtype, label in [*fields, ("idx", "Int", None), ("docstatus", "Int", None)]:
+			value = self.get(fieldname)
 			try:
-				stored = single_value(field.fieldtype, value)
+				stored = single_value(fieldtype, value)
 			except WrongType as wrong:
 				frappe.throw(
 					_("{0}: a text or a number is expected, not {1}.").format(
-						_(field.label or field.fieldname), _(wrong.kind)
+						_(label or fieldname), _(wrong.kind)
 					),
 					frappe.ValidationError,
 				)
 			if stored is not value:
-				self.set(field.fieldname, stored)
+				self.set(fieldname, stored)
 
 	def validate(self):
 		self.protect_server_fields()

@@ -149,4 +149,9 @@ scheduler_events = {
 # its fixed paths take a short way through the website router (see portal/routing.py)
 website_path_resolver = ["xnet_helpdesk.portal.routing.resolve_path"]
 page_renderer = ["xnet_helpdesk.portal.routing.PortalPage"]
-before_request = ["xnet_helpdesk.portal.routing.serve_cached_lookup_page"]
+# the client's address for the per-IP limits: X-Forwarded-For only from the proxies in site config
+# (`xnet_trusted_proxies`, see portal/client_address.py); first, so every later step sees it
+before_request = [
+	"xnet_helpdesk.portal.request_ip.set_request_ip",
+	"xnet_helpdesk.portal.routing.serve_cached_lookup_page",
+]

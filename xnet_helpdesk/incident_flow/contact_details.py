@@ -18,14 +18,16 @@ def normalize_phone(raw: str, default_country_code: str = "7") -> str:
 	Kazakhstan numbers written nationally ("8 7212 505252") or without the prefix ("7212505252")
 	get the +7 country code. Raises InvalidPhone for anything that is not a plausible number.
 	"""
-	text = (raw or "").strip()
+	# any space (a no-break space pasted from a document) is a space; digits are ASCII digits only: "\d"
+	# matches every script's digits, which no phone system dials
+	text = re.sub(r"\s", " ", raw or "").strip()
 	if not text:
 		raise InvalidPhone("empty")
-	if re.search(r"[^\d\s()+\-.]", text):
+	if re.search(r"[^0-9 ()+\-.]", text):
 		raise InvalidPhone(raw)
 	if text.count("+") > 1 or ("+" in text and not text.startswith("+")):
 		raise InvalidPhone(raw)
-	digits = re.sub(r"\D", "", text)
+	digits = re.sub(r"[^0-9]", "", text)
 	if text.startswith("+"):
 		number = digits
 	elif text.startswith("00"):

@@ -25,7 +25,7 @@ from frappe.utils.html_utils import sanitize_html
 
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.transitions import move_to
-from xnet_helpdesk.intake.mail_rules import email_domain, incident_numbers, loop_reason
+from xnet_helpdesk.intake.mail_rules import email_domain, incident_numbers, loop_reason, references
 from xnet_helpdesk.intake.text import text_to_html
 
 MAX_REASON_LENGTH = 1000
@@ -101,7 +101,7 @@ class IncidentInboundMail(InboundMail):
 		return parent
 
 	def references(self) -> list[str]:
-		return [part.strip("<>") for part in (self.mail.get("References") or "").split() if part.strip("<>")]
+		return references(self.mail)
 
 	def reference_document(self):
 		if self._reference_document is not None:

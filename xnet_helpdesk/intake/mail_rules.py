@@ -1,6 +1,7 @@
 """Rules for incoming support mail, on plain `email.message.Message` objects. No Frappe imports."""
 
 import re
+from email.header import decode_header
 from email.message import Message
 
 INCIDENT_NUMBER = re.compile(r"\bINC-\d{4}-\d{5,}\b", re.IGNORECASE)
@@ -23,19 +24,51 @@ _BOUNCE_SENDERS = re.compile(
 OWN_NOTIFICATION_HEADER = "X-XNet-Helpdesk"
 
 
+def header_text(message: Message, name: str) -> str:
+	"""A header as text. Python's parser hands a header with raw 8-bit bytes (no encoded word: common from
+	older Cyrillic mail clients) back as an email.header.Header, not a str; its bytes are read as UTF-8
+	where they are UTF-8."""
+	value = message.get(name)
+	if value is None:
+		return ""
+	if isinstance(value, str):
+		return value
+	return "".join(_decoded(chunk, charset) for chunk, charset in decode_header(value))
+
+
+def _decoded(chunk: bytes | str, charset: str | None) -> str:
+	if isinstance(chunk, str):
+		return chunk
+	if charset and charset != "unknown-8bit":
+		try:
+			return chunk.decode(charset, "replace")
+		except LookupError:
+			pass
+	try:
+		return chunk.decode("utf-8")
+	except UnicodeDecodeError:
+		# not UTF-8: the legacy Cyrillic charset of Windows mail clients in Kazakhstan
+		return chunk.decode("cp1251", "replace")
+
+
+def references(message: Message) -> list[str]:
+	"""The message ids in References, oldest first, without their angle brackets."""
+	return [part.strip("<>") for part in header_text(message, "References").split() if part.strip("<>")]
+
+
 def loop_reason(message: Message, own_addresses: set[str] | frozenset = frozenset()) -> str | None:
 	"""Why this message must not become an incident (auto-reply, bounce, list, our own mail), or None."""
-	auto_submitted = (message.get("Auto-Submitted") or "").strip().lower()
+	auto_submitted = header_text(message, "Auto-Submitted").strip().lower()
 	if auto_submitted not in _AUTO_SUBMITTED_OK:
 		return f"Auto-Submitted: {auto_submitted}"
 	for header in _AUTOREPLY_HEADERS:
 		value = message.get(header)
 		if value is not None and header != "X-Auto-Response-Suppress":
 			return header
-		if header == "X-Auto-Response-Suppress" and value and "all" in value.lower():
+		if header == "X-Auto-Response-Suppress" and value and "all" in header_text(message, header).lower():
 			# Exchange sets this on its own automatic replies and notifications
 			return header
-	precedence = (message.get("Precedence") or "").strip().lower()
+	precedence = header_text(message, "Precedence").strip().lower()
 	if precedence in _BULK_PRECEDENCE:
 		return f"Precedence: {precedence}"
 	if message.get(OWN_NOTIFICATION_HEADER):
@@ -56,9 +89,7 @@ def loop_reason(message: Message, own_addresses: set[str] | frozenset = frozense
 def sender_address(message: Message) -> str:
 	from email.utils import parseaddr
 
-	return parseaddr(message.get("Return-Path") if not message.get("From") else message.get("From"))[
-		1
-	].lower()
+	return parseaddr(header_text(message, "From") or header_text(message, "Return-Path"))[1].lower()
 
 
 def incident_numbers(subject: str) -> list[str]:

@@ -6,13 +6,15 @@ import re
 # a tag starts with a letter, "/", "!" or "?" right after "<": "2 < 3 and 5 > 4" is text, not a tag (Frappe's
 # strip_html_tags would drop "< 3 and 5 >")
 TAG = re.compile(r"<[A-Za-z/!?][^>]*>")
+# control characters (NUL, escapes, C1) are never text a client meant; line ends and tabs stay
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_text(value, limit: int | None = None) -> str:
 	"""Plain text only: markup a client types is dropped before anyone stores or shows it; line ends
 	become "\\n". Frappe HTML-escapes a guest's parameters: unescaping first makes escaped tags strippable."""
 	text = html.unescape(str(value or "")).replace("\r\n", "\n").replace("\r", "\n")
-	return TAG.sub("", text).strip()[:limit]
+	return CONTROL.sub("", TAG.sub("", text)).strip()[:limit]
 
 
 def text_to_html(text: str) -> str:

@@ -26,9 +26,20 @@ def _messages_limit():
 	return cint(frappe.conf.get("xnet_portal_messages_per_ip")) or 20
 
 
+def _text(value) -> str:
+	"""A parameter as the text a form sends. A JSON body may bring any value: a number is its digits, a list,
+	an object or null is no text (the method then answers as for a field left empty)."""
+	if isinstance(value, str):
+		return value
+	if isinstance(value, int | float) and not isinstance(value, bool):
+		return str(value)
+	return ""
+
+
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 def lookup(number=None, contact=None):
 	"""Status of an incident for anyone who knows its number and the e-mail or phone it was registered with."""
+	number, contact = _text(number), _text(contact)
 	# the per-number limit counts every spelling of a number as one ("inc-2026-1 " = "INC-2026-1")
 	frappe.form_dict["lookup_key"] = rules.clean_incident_number(number) or "-"
 	return _limited_lookup(number, contact)
@@ -39,7 +50,7 @@ def lookup(number=None, contact=None):
 	key="lookup_key", limit=_per_incident_limit, seconds=LOOKUP_WINDOW, methods=["POST"], ip_based=False
 )
 def _limited_lookup(number, contact):
-	found = queries.lookup(str(number or ""), str(contact or ""))
+	found = queries.lookup(number, contact)
 	if not found:
 		return {
 			"found": False,
@@ -61,26 +72,26 @@ def _limited_lookup(number, contact):
 @rate_limit(limit=_messages_limit, seconds=LOOKUP_WINDOW, methods=["POST"])
 def write(incident=None, text=None, token=None):
 	"""The client's message to the engineer (a signed link or a login, like the other actions)."""
-	access = resolve_access(incident, token)
-	return {"status": actions.write(access, text)}
+	access = resolve_access(_text(incident), _text(token))
+	return {"status": actions.write(access, _text(text))}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 def reopen(incident=None, reason=None, token=None):
-	access = resolve_access(incident, token)
-	return {"status": actions.reopen(access, reason)}
+	access = resolve_access(_text(incident), _text(token))
+	return {"status": actions.reopen(access, _text(reason))}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 def confirm(incident=None, token=None):
-	access = resolve_access(incident, token)
+	access = resolve_access(_text(incident), _text(token))
 	return {"status": actions.confirm(access)}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 def rate(incident=None, stars=None, comment=None, token=None, source=None):
-	access = resolve_access(incident, token)
-	return actions.rate(access, stars, comment, "email" if source == "email" else None)
+	access = resolve_access(_text(incident), _text(token))
+	return actions.rate(access, _text(stars), _text(comment), "email" if source == "email" else None)
 
 
 @frappe.whitelist(methods=["POST"])

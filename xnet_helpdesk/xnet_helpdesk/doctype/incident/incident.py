@@ -9,6 +9,7 @@ from xnet_helpdesk.assignment import todo_sync
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
 from xnet_helpdesk.incident_flow.contacts import contact_with_company
+from xnet_helpdesk.incident_flow.field_values import WrongType, single_value
 from xnet_helpdesk.incident_flow.workflow_map import status_for_state, workflow_state_for
 from xnet_helpdesk.intake import outbox
 from xnet_helpdesk.intake.text import clean_text
@@ -115,6 +116,28 @@ class Incident(Document):
 		workflow_state: DF.Link | None
 
 	# end: auto-generated types
+	def _validate_links(self):
+		"""Frappe's first step of insert and save that reads the values: each field holds a single value
+		before a link check, a rule or SQL sees it (a JSON body may send a list or an object)."""
+		self.refuse_wrong_types()
+		super()._validate_links()
+
+	def refuse_wrong_types(self):
+		fields = [(field.fieldname, field.fieldtype, field.label) for field in self.meta.fields]
+		for fieldname, fieldtype, label in [*fields, ("idx", "Int", None), ("docstatus", "Int", None)]:
+			value = self.get(fieldname)
+			try:
+				stored = single_value(fieldtype, value)
+			except WrongType as wrong:
+				frappe.throw(
+					_("{0}: a text or a number is expected, not {1}.").format(
+						_(label or fieldname), _(wrong.kind)
+					),
+					frappe.ValidationError,
+				)
+			if stored is not value:
+				self.set(fieldname, stored)
+
 	def validate(self):
 		self.protect_server_fields()
 		self.clean_subject()

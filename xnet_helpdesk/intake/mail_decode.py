@@ -310,11 +310,12 @@ def sender_of(message: Message) -> Sender:
 	address = address.strip()
 	name = " ".join(header_text(name).split()).strip("\"' ")
 	repaired = address.rstrip(".").strip()
-	if repaired and ADDRESS.match(repaired) and not has_space(written, address):
+	# a usable address is ASCII: RFC 6532's UTF-8 addresses are kept as written (Frappe stores none)
+	if repaired and repaired.isascii() and ADDRESS.match(repaired) and not has_space(written, address):
 		return Sender(repaired.lower(), name, written, malformed=repaired.lower() != address.lower())
 	if not name:
 		name = written.partition("<")[0].strip().strip("\"'")
-	return Sender("", name, written, malformed=bool(written))
+	return Sender("", name, written, malformed=True)
 
 
 def has_space(written: str, address: str) -> bool:
@@ -437,7 +438,7 @@ def collect(part: Message, body: Body, segments: list, depth: int = 0) -> None:
 		attach_message(part, body, segments)
 		return
 	data = payload_bytes(part)
-	if data or part.get_filename():
+	if data:  # an empty part has nothing to keep (and Frappe stores no empty file)
 		add_attachment(body, part, data)
 
 

@@ -160,6 +160,24 @@ def test_a_message_that_cannot_be_registered_is_kept_and_never_blocks_the_others
 	assert unseen(imap) == []
 
 
+def test_a_message_frappe_could_not_parse_is_registered_with_the_others(servers, account):
+	"""A raw 8-bit Message-ID made Frappe's parser raise: the pull registered nothing and marked all seen."""
+	imap, _smtp = servers
+	imap.clear()
+	odd = (
+		f"From: karmet.client@test.xnet.kz\r\nTo: {mail_harness.MAILBOX_USER}\r\nSubject: Сбой печати\r\n"
+		"Message-ID: <ид-письма-1@karmet.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+		"Принтер печатает пустые листы.\r\n"
+	).encode()
+	good = message("Письмо в той же выборке")
+	receive(imap, odd, good)
+	assert incident_for(good).subject == "Письмо в той же выборке"
+	assert (
+		incident_for({"Message-ID": "<ид-письма-1@karmet.test>", "Subject": "odd"}).subject == "Сбой печати"
+	)
+	assert unseen(imap) == []
+
+
 def test_the_second_mail_of_an_unknown_sender_stays_flagged(servers, account):
 	"""Frappe's "create contact" step makes a Contact without a company for the first mail; the second
 	finds it and must neither lose the flag nor fail for want of a default service center."""

@@ -255,6 +255,12 @@ def test_a_message_without_message_id_gets_one_from_its_digest():
 	assert digest_id(raw) != digest_id(raw + b"\nmore")
 
 
+def test_a_raw_8bit_message_id_is_text():
+	"""Frappe's parser raised on it (a Header object where it expects a string), losing the whole pull."""
+	message = parse("From: a@karmet.kz\r\nMessage-ID: <ид-1@karmet.kz>\r\n\r\nx".encode())
+	assert message["Message-ID"] == "<ид-1@karmet.kz>"
+
+
 def test_header_text_of_nothing():
 	assert header_text(None) == ""
 

@@ -381,12 +381,24 @@ def parse(raw: bytes | str) -> Message:
 	if isinstance(raw, str):
 		raw = raw.encode("utf-8", "surrogateescape")
 	message = message_from_bytes(raw)
-	if message.get("From") or not any(
+	if not message.get("From") and any(
 		type(defect).__name__ == "MissingHeaderBodySeparatorDefect" for defect in message.defects
 	):
-		return message
-	repaired = repair_headers(raw)
-	return message_from_bytes(repaired) if repaired != raw else message
+		repaired = repair_headers(raw)
+		message = message_from_bytes(repaired) if repaired != raw else message
+	return text_headers(message)
+
+
+# headers Frappe reads as plain strings (a raw 8-bit Message-ID made its parser raise and lose the pull)
+TEXT_HEADERS = ("Message-ID", "In-Reply-To", "References", "Date", "X-Original-From", "isnotification")
+
+
+def text_headers(message: Message) -> Message:
+	for name in TEXT_HEADERS:
+		value = message.get(name)
+		if value is not None and not isinstance(value, str):
+			message.replace_header(name, header_text(value))
+	return message
 
 
 HEADER_LINE = re.compile(rb"^[!-9;-~]+:|^[ \t]")

@@ -60,6 +60,21 @@ def test_an_8bit_attachment_name_is_read_too():
 	assert [attachment["fname"] for attachment in body.attachments] == ["ciële.txt"]
 
 
+@pytest.mark.parametrize("name", ["thunderbird-sample04.eml", "thunderbird-sample05.eml"])
+@pytest.mark.parametrize("relabelled", [False, True], ids=["as-labelled", "labels-swapped"])
+def test_real_cyrillic_mail_whatever_its_label_says(name, relabelled):
+	"""Thunderbird's koi8-r and windows-1251 samples, as sent and with the label swapped (cp1251 text
+	labelled koi8-r and the reverse: what mail from Kazakhstan often carries)."""
+	raw = (CORPUS / name).read_bytes()
+	if relabelled:
+		raw = (
+			raw.replace(b"koi8-r", b"\0").replace(b"windows-1251", b"koi8-r").replace(b"\0", b"windows-1251")
+		)
+	message = parse(raw)
+	assert subject_of(message) == "Алфавит"
+	assert body_of(message).text.strip() == "Вопрос"
+
+
 RUSSIAN = "Здравствуйте! Не работает принтер в бухгалтерии, ошибка при проведении документа."
 
 

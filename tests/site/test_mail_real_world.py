@@ -178,6 +178,27 @@ def test_a_message_frappe_could_not_parse_is_registered_with_the_others(servers,
 	assert unseen(imap) == []
 
 
+def test_only_handled_messages_are_marked_seen(servers, account):
+	"""A message whose handling did not finish stays unseen on the server and is fetched again next time."""
+	imap, _smtp = servers
+	imap.clear()
+	imap.deliver(message("Обработано"), message("Не обработано"))
+	connection = imap.imap()
+	try:
+		connection.select("INBOX")
+		first, second = connection.uid("SEARCH", None, "ALL")[1][0].split()
+	finally:
+		connection.logout()
+	frappe.get_doc("Email Account", ACCOUNT).mark_seen([("INBOX", first.decode())])
+	connection = imap.imap()
+	try:
+		connection.select("INBOX")
+		assert connection.uid("SEARCH", None, "UNSEEN")[1][0].split() == [second]
+	finally:
+		connection.logout()
+	imap.clear()
+
+
 def test_the_second_mail_of_an_unknown_sender_stays_flagged(servers, account):
 	"""Frappe's "create contact" step makes a Contact without a company for the first mail; the second
 	finds it and must neither lose the flag nor fail for want of a default service center."""

@@ -306,10 +306,10 @@ def test_a_reply_reaches_the_assigned_engineer_the_opening_message_reaches_nobod
 	[
 		{"Auto_Submitted": "auto-replied"},
 		{"X_Autoreply": "yes"},
-		{"Precedence": "bulk"},
+		{"Precedence": "auto_reply"},
 		{"X_XNet_Helpdesk": "xnet-test.localhost"},
 	],
-	ids=["auto-submitted", "x-autoreply", "bulk", "our-own"],
+	ids=["auto-submitted", "x-autoreply", "precedence-auto-reply", "our-own"],
 )
 def test_loops_never_create_incidents(servers, account, headers):
 	imap, _smtp = servers

@@ -151,3 +151,20 @@ def test_resolved_on_is_the_servers(world):
 	problem.update({"status": "Active", "resolved_on": "2003-03-03 00:00:00"})
 	problem.save()
 	assert problem.resolved_on is None
+
+
+def test_a_machines_address_is_not_told_the_planned_time(world, outage):
+	"""An incident registered from a no-reply sender (No Reply Possible) gets no planned-time e-mail."""
+	problem, incidents = outage
+	frappe.db.set_value("Incident", incidents["registered"].name, "no_reply_possible", 1)
+	new_time = now_datetime() + timedelta(hours=6)
+	problem.planned_resolution_time = new_time
+	problem.save()
+	sent = gp.notify_planned_time_change(problem.name, str(get_datetime(new_time)))
+	assert sent == 3  # karmet_client, karmet_client2, almatrade_client; not karbank_client
+	recipients = frappe.get_all(
+		"Email Queue Recipient",
+		filters={"parent": ("in", emails("Global Problem", problem.name))},
+		pluck="recipient",
+	)
+	assert world["users"]["karbank_client"] not in recipients

@@ -2,10 +2,12 @@ from email.message import EmailMessage
 
 import pytest
 
+from xnet_helpdesk.intake.mail_decode import no_reply_reason
 from xnet_helpdesk.intake.mail_rules import (
 	email_domain,
 	incident_numbers,
 	loop_reason,
+	sender_address,
 	thread_subject,
 )
 
@@ -30,21 +32,41 @@ def test_a_person_writing_is_not_a_loop():
 	"headers",
 	[
 		{"Auto_Submitted": "auto-replied"},
-		{"Auto_Submitted": "auto-generated"},
 		{"X_Autoreply": "yes"},
 		{"X_Autorespond": "Out of office"},
 		{"X_Auto_Response_Suppress": "All"},
-		{"Precedence": "bulk"},
-		{"Precedence": "junk"},
+		{"Precedence": "auto_reply"},
 		{"X_XNet_Helpdesk": "INC-2026-00001"},
-		{"List_Id": "<staff.karmet.kz>"},
 		{"From": "MAILER-DAEMON@mx.karmet.kz"},
-		{"From": "noreply@bank.kz"},
 		{"X_Failed_Recipients": "nobody@karmet.kz"},
 	],
 )
-def test_machines_writing_are_loops(headers):
+def test_machines_answering_are_loops(headers):
 	assert loop_reason(message(**headers))
+
+
+@pytest.mark.parametrize(
+	"headers",
+	[
+		{"Auto_Submitted": "auto-generated"},
+		{"Auto_Submitted": "auto-generated (failure)", "From": "orders@shop.kz"},
+		{"Precedence": "bulk"},
+		{"Precedence": "junk"},
+		{"List_Id": "<staff.karmet.kz>"},
+		{"From": "noreply@bank.kz"},
+		{"From": "do-not-reply@1c.kz"},
+	],
+)
+def test_machine_mail_with_content_is_registered_but_cannot_be_answered(headers):
+	"""Orders, system notices, lists: not loops (they were dropped), but nobody to e-mail back."""
+	msg = message(**headers)
+	assert loop_reason(msg) is None
+	assert no_reply_reason(msg, sender_address(msg))
+
+
+def test_a_person_can_be_answered():
+	msg = message()
+	assert no_reply_reason(msg, sender_address(msg)) is None
 
 
 def test_our_own_mailbox_is_a_loop():

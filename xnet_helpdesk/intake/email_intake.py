@@ -8,8 +8,6 @@ domain, or flagged for the operator).
 
 import json
 import time
-from email.errors import HeaderParseError
-from email.header import decode_header, make_header
 
 import frappe
 from frappe import _
@@ -25,6 +23,7 @@ from frappe.utils.html_utils import sanitize_html
 
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.transitions import move_to
+from xnet_helpdesk.intake import mail_decode
 from xnet_helpdesk.intake.mail_rules import email_domain, incident_numbers, loop_reason, references
 from xnet_helpdesk.intake.text import text_to_html
 
@@ -37,16 +36,62 @@ class LoopMail(SentEmailInInboxError):
 
 
 class IncidentInboundMail(InboundMail):
+	"""Frappe's InboundMail, reading the message as other mail systems really write it (mail_decode): the
+	sender is the From address (Reply-To is where answers go), every text part and attached e-mail is
+	kept, charsets that lie are read by what the bytes are, and a message without a Message-ID gets one
+	from a digest of the message, so fetching it twice registers it once."""
+
+	def __init__(self, content, email_account, uid=None, seen_status=None, append_to=None):
+		super().__init__(content, email_account, uid, seen_status, append_to)
+		if not self.message_id:
+			self.message_id = mail_decode.digest_id(self.raw_message)
+
+	def parse(self):
+		self.mail = mail_decode.parse(self.raw_message)
+		self.body = mail_decode.body_of(self.mail)
+		self.text_content = self.body.text
+		self.html_content = self.body.html
+		self.attachments = [
+			{key: attachment[key] for key in ("fname", "fcontent", "content_type")}
+			for attachment in self.body.attachments
+		]
+		self.cid_map = {
+			attachment["fname"]: attachment["cid"]
+			for attachment in self.body.attachments
+			if attachment["cid"]
+		}
+
+	def set_content_and_type(self):
+		content, self.content_type = self.body.content
+		if self.content_type == "text/plain":
+			content = content.replace("\n", "\n\n")  # as Frappe shows a plain-text message
+		self.content = content if content.strip() else "[Blank Email]"
+
 	def set_subject(self):
-		"""Decode every encoded word of the subject. Frappe keeps only the first chunk, so the usual
-		"Re: =?utf-8?b?...?=" of a reply in Cyrillic would lose everything after "Re:", number included."""
-		super().set_subject()
-		try:
-			subject = str(make_header(decode_header(self.mail.get("Subject", "")))).strip()
-		except (LookupError, UnicodeDecodeError, HeaderParseError):
-			return
-		if subject:
-			self.subject = " ".join(subject.split())[:140]
+		"""Every encoded word decoded by what its bytes are (Frappe keeps only the first chunk, so the usual
+		"Re: =?utf-8?b?...?=" of a reply in Cyrillic would lose everything after "Re:", number included)."""
+		subject = mail_decode.subject_of(self.mail)
+		self.has_subject = bool(subject)
+		self.subject = subject[:140] or "No Subject"
+
+	def set_from(self):
+		"""The client is the From address; Reply-To is only where answers go. A malformed From is kept as
+		written for the operator (its address repaired when the mistake is obvious)."""
+		self.sender = mail_decode.sender_of(self.mail)
+		self.from_email = self.sender.address
+		self.from_real_name = self.sender.name or self.sender.as_written or self.sender.address
+		self.reply_to = mail_decode.reply_to_of(self.mail)
+
+	def get_content(self):
+		return self.content
+
+	def as_dict(self):
+		"""Frappe's, with To and Cc as text even when a mail system wrote them in raw 8-bit bytes."""
+		data = super().as_dict()
+		for key, header in (("recipients", "To"), ("cc", "CC")):
+			value = self.mail.get(header)
+			data[key] = value if value is None or isinstance(value, str) else mail_decode.header_text(value)
+		return data
 
 	def process(self):
 		reason = loop_reason(self.mail, {self.email_account.email_id or ""})
@@ -136,28 +181,38 @@ class IncidentInboundMail(InboundMail):
 		if doctype != "Incident":
 			return super()._create_reference_document(doctype)
 		incident = frappe.new_doc("Incident")
+		sender = self.sender
+		no_reply = mail_decode.no_reply_reason(self.mail, sender.address)
 		incident.update(
 			{
 				"channel": "E-mail",
-				"subject": (self.subject or _("(no subject)")).strip()[:240],
+				"subject": (self.subject if self.has_subject else _("(no subject)")).strip()[:240],
 				"description": self.content
 				if self.content_type == "text/html"
 				else text_to_html(self.content),
-				"contact_email": self.from_email,
+				"contact_email": sender.address or None,
 				"contact_name": self.from_real_name,
 				"previous_incident": self.flags.get("previous_incident"),
+				"answers_go_to": self.reply_to if self.reply_to != sender.address else None,
+				"no_reply_possible": 1 if no_reply else 0,
+				"sender_as_written": (sender.as_written or _("(no sender)"))[:240]
+				if sender.malformed
+				else None,
 			}
 		)
-		sender = find_or_create_contact(self.from_email, self.from_real_name)
-		if sender:
-			incident.contact = sender.contact
-		if sender and sender.company:
-			incident.client_company = sender.company
+		contact = find_or_create_contact(sender.address, self.from_real_name) if sender.address else None
+		if contact:
+			incident.contact = contact.contact
+		if contact and contact.company:
+			incident.client_company = contact.company
 		else:
 			incident.needs_triage = 1
+		if sender.malformed:
+			incident.needs_triage = 1
+			incident.flags.sender_unverified = True
 		incident.insert(ignore_permissions=True)
 		self.flags.new_incident = incident
-		self.flags.sender_contact = sender
+		self.flags.sender_contact = contact
 		return incident.name
 
 	def _build_communication_doc(self):
@@ -215,7 +270,13 @@ class IncidentInboundMail(InboundMail):
 
 	def save_attachments_in_doc(self, doc):
 		"""Attachments are kept on the Communication (Frappe) and shown on the incident as well."""
-		files = super().save_attachments_in_doc(doc)
+		files = []
+		for attachment in self.attachments:
+			file = save_attachment(doc, attachment)
+			if file:
+				files.append(file)
+				if attachment["fname"] in self.cid_map:
+					self.cid_map[file.name] = self.cid_map[attachment["fname"]]
 		reference = self.reference_document() or self.flags.get("new_incident")
 		if reference and reference.doctype == "Incident":
 			for file in files:
@@ -230,6 +291,33 @@ class IncidentInboundMail(InboundMail):
 					}
 				).insert(ignore_permissions=True)
 		return files
+
+
+def save_attachment(doc, attachment: dict):
+	"""One attachment as a private File of the Communication, as Frappe saves it; content Frappe cannot take
+	as what its name says (a broken JPEG it would strip of EXIF data) is kept under the name plus ".bin"."""
+	from frappe.core.doctype.file.exceptions import MaxFileSizeReachedError
+
+	for suffix in ("", ".bin"):
+		try:
+			return frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": attachment["fname"] + suffix,
+					"attached_to_doctype": doc.doctype,
+					"attached_to_name": doc.name,
+					"is_private": 1,
+					"content": attachment["fcontent"],
+				}
+			).insert(ignore_permissions=True)
+		except (MaxFileSizeReachedError, frappe.FileAlreadyAttachedException, frappe.DuplicateEntryError):
+			return None  # as Frappe: too big, or the same file twice
+		except frappe.ValidationError:
+			raise
+		except Exception:
+			if suffix:
+				raise
+	return None
 
 
 class IntakeCommunication(Communication):

@@ -6,9 +6,11 @@ from email.message import Message
 
 INCIDENT_NUMBER = re.compile(r"\bINC-\d{4}-\d{5,}\b", re.IGNORECASE)
 
-# RFC 3834 and the de-facto headers of autoresponders, list servers and bounces
-_AUTO_SUBMITTED_OK = {"", "no"}
-_BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+# RFC 3834 and the de-facto headers of autoresponders and bounces. Machine-sent mail with real content
+# (Auto-Submitted: auto-generated, Precedence: bulk, list headers, a no-reply address) is not a loop: it is
+# registered, flagged "no reply possible" (mail_decode.no_reply_reason), and its sender is never e-mailed.
+_AUTO_SUBMITTED_OK = {"", "no", "auto-generated", "auto-notified"}
+_BULK_PRECEDENCE = {"auto_reply"}
 _AUTOREPLY_HEADERS = (
 	"X-Autoreply",
 	"X-Autorespond",
@@ -18,9 +20,8 @@ _AUTOREPLY_HEADERS = (
 	"X-Mail-Autoreply",
 	"X-FC-MachineGenerated",
 )
-_BOUNCE_SENDERS = re.compile(
-	r"^(mailer-daemon|postmaster|no-?reply|noreply|bounce[s]?)(\+.*)?@", re.IGNORECASE
-)
+# RFC 5321 §4.5.5: delivery reports come from the null sender; these are the names servers sign them with
+_BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)(\+.*)?@", re.IGNORECASE)
 OWN_NOTIFICATION_HEADER = "X-XNet-Helpdesk"
 
 
@@ -58,7 +59,10 @@ def references(message: Message) -> list[str]:
 
 def loop_reason(message: Message, own_addresses: set[str] | frozenset = frozenset()) -> str | None:
 	"""Why this message must not become an incident (auto-reply, bounce, list, our own mail), or None."""
-	auto_submitted = header_text(message, "Auto-Submitted").strip().lower()
+	auto_submitted = header_text(message, "Auto-Submitted").strip().lower().partition(";")[0].strip()
+	auto_submitted = (
+		auto_submitted.partition(" ")[0] if auto_submitted.startswith("auto-") else auto_submitted
+	)
 	if auto_submitted not in _AUTO_SUBMITTED_OK:
 		return f"Auto-Submitted: {auto_submitted}"
 	for header in _AUTOREPLY_HEADERS:
@@ -73,8 +77,6 @@ def loop_reason(message: Message, own_addresses: set[str] | frozenset = frozense
 		return f"Precedence: {precedence}"
 	if message.get(OWN_NOTIFICATION_HEADER):
 		return "our own notification"
-	if message.get("List-Id") or message.get("List-Unsubscribe"):
-		return "mailing list"
 	content_type = (message.get_content_type() or "").lower()
 	if content_type == "multipart/report" or message.get("X-Failed-Recipients"):
 		return "delivery report"

@@ -38,6 +38,17 @@ def language_for(notification, doc) -> str:
 
 
 class XnetNotification(Notification):
+	def get_list_of_recipients(self, doc, context):
+		"""An incident registered from a machine's mail (No Reply Possible) e-mails no client: the mail
+		would bounce or loop. Staff recipients are unchanged."""
+		recipients, cc, bcc = super().get_list_of_recipients(doc, context)
+		client = (doc.get("contact_email") or "").lower()
+		if client and doc.get("no_reply_possible"):
+			recipients, cc, bcc = (
+				[a for a in group if a.lower() != client] for group in (recipients, cc, bcc)
+			)
+		return recipients, cc, bcc
+
 	def send(self, doc):
 		if frappe.get_meta(doc.doctype).module != MODULE:
 			return super().send(doc)

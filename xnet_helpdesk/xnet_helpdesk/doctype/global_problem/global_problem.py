@@ -155,8 +155,9 @@ def notify_planned_time_change(problem: str, planned_resolution_time: str) -> in
 		return 0
 	by_address: dict[str, list[str]] = {}
 	languages: dict[str, str] = {}
-	for row in _open_linked_incidents(problem, ["name", "contact_email", "client_language"]):
-		if row.contact_email:
+	fields = ["name", "contact_email", "client_language", "no_reply_possible"]
+	for row in _open_linked_incidents(problem, fields):
+		if row.contact_email and not row.no_reply_possible:  # a machine's address is never e-mailed
 			address = row.contact_email.lower()
 			by_address.setdefault(address, []).append(row.name)
 			if row.client_language:
@@ -241,7 +242,11 @@ def _resolve_one(name: str, problem, fallback_engineer: str | None) -> None:
 			incident.save(ignore_permissions=True)
 			incident.add_comment("Workflow", _(transition.next_state))
 	frappe.db.set_value("Incident", name, "resolved_by_global_problem", 1, update_modified=False)
-	if incident.contact_email and _client_mail_count(incident) == client_mail_before:
+	if (
+		incident.contact_email
+		and not incident.no_reply_possible
+		and _client_mail_count(incident) == client_mail_before
+	):
 		frappe.sendmail(
 			recipients=[incident.contact_email],
 			subject=_("Incident {0} is resolved: {1}").format(name, problem.title),

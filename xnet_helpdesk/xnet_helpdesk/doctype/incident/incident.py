@@ -45,6 +45,7 @@ class Incident(Document):
 		accepted_on: DF.Datetime | None
 		accessories_received: DF.SmallText | None
 		agreement_status: DF.Literal["", "On Track", "At Risk", "Breached", "Paused", "Met"]
+		answers_go_to: DF.Data | None
 		assigned_on: DF.Datetime | None
 		assignment_pending_since: DF.Datetime | None
 		assignment_queued_on: DF.Datetime | None
@@ -83,6 +84,7 @@ class Incident(Document):
 		last_reopen_reason: DF.SmallText | None
 		naming_series: DF.Literal["INC-.YYYY.-.#####"]
 		needs_triage: DF.Check
+		no_reply_possible: DF.Check
 		planned_resolution_time: DF.Datetime | None
 		previous_incident: DF.Link | None
 		previous_status: DF.Data | None
@@ -96,6 +98,7 @@ class Incident(Document):
 		resolved_by_global_problem: DF.Check
 		resolved_on: DF.Datetime | None
 		response_by: DF.Datetime | None
+		sender_as_written: DF.Data | None
 		serial_number: DF.Data | None
 		service_center: DF.Link | None
 		sla_next_check_on: DF.Datetime | None
@@ -259,11 +262,11 @@ class Incident(Document):
 		"""A caller we do not know leaves both a phone number and an e-mail address (a sender we do not
 		know has already given the address: the operator asks for the rest)."""
 		if not self.contact:
-			required = (
-				("contact_email",)
-				if self.channel == "E-mail"
-				else ("contact_name", "contact_phone", "contact_email")
-			)
+			if self.channel == "E-mail":
+				# a malformed sender address is kept as written (sender_as_written) for the operator
+				required = () if self.sender_as_written else ("contact_email",)
+			else:
+				required = ("contact_name", "contact_phone", "contact_email")
 			missing = [_(self.meta.get_label(f)) for f in required if not self.get(f)]
 			if missing:
 				frappe.throw(
@@ -311,7 +314,13 @@ class Incident(Document):
 			)
 		if not self.service_center:
 			self.service_center = frappe.db.get_single_value("Helpdesk Settings", "default_service_center")
-		if self.contact or self.client_company:
+		recognised = self.client_company or (
+			self.contact and not self.is_new() and self.has_value_changed("contact")
+		)
+		if recognised and not self.flags.get("sender_unverified"):
+			# the client company is known, or the operator chose the contact; the company-less Contact
+			# Frappe's "create contact" step made for an unknown sender recognises nobody, and a repaired
+			# malformed sender address (the intake's sender_unverified) is for the operator to confirm
 			self.needs_triage = 0
 		if not self.service_center and not self.needs_triage:
 			# an unrecognised e-mail waits for the operator (who sees every center) rather than being lost

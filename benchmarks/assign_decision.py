@@ -118,13 +118,13 @@ def insert_incidents(frappe, centers, engineers, count, start):
 		rows,
 	)
 	# the maintained counter, as the Incident controller keeps it
-	from xnet_helpdesk.assignment.engine import recount_open_load
+	from xnet_helpdesk.assignment.load import recount_open_load
 
 	recount_open_load()
 
 
 def time_decisions(frappe, centers, home=None, expect_choice=True):
-	from xnet_helpdesk.assignment.engine import decide
+	from xnet_helpdesk.assignment.decision import decide
 
 	samples = []
 	for i in range(DECISIONS):
@@ -170,7 +170,7 @@ def main():
 	connect()
 	import frappe
 
-	from xnet_helpdesk.assignment.engine import clear_center_cache
+	from xnet_helpdesk.business_hours.centers import clear_center_cache
 
 	frappe.db.rollback()
 	try:

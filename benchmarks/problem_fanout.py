@@ -110,7 +110,7 @@ def main():
 			{
 				"xnet_helpdesk.intake.outbox.deliver",
 				"xnet_helpdesk.intake.outbox.deliver_due",
-				"xnet_helpdesk.assignment.engine.retry_waiting",
+				"xnet_helpdesk.assignment.jobs.retry_waiting",
 			}
 			| {
 				f"{gp.__name__}.{name}" for name in ("notify_planned_time_change", "resolve_linked_incidents")
@@ -192,7 +192,7 @@ def cleanup(frappe, problem, since):
 	frappe.db.delete("Global Problem Client Company", {"parent": problem})
 	frappe.db.delete("Global Problem", {"name": problem})
 	frappe.db.commit()
-	from xnet_helpdesk.assignment.engine import recount_open_load
+	from xnet_helpdesk.assignment.load import recount_open_load
 
 	recount_open_load()
 	frappe.db.commit()

@@ -86,7 +86,8 @@ def main():
 	import frappe
 
 	from tests.harness.assignment_world import ensure_outgoing_email_account
-	from xnet_helpdesk.assignment.engine import assign_pending, recount_open_load
+	from xnet_helpdesk.assignment.jobs import assign_pending
+	from xnet_helpdesk.assignment.load import recount_open_load
 	from xnet_helpdesk.intake import outbox
 
 	setup(frappe)

@@ -126,7 +126,7 @@ scheduler_events = {
 		"* * * * *": ["xnet_helpdesk.intake.outbox.deliver_stale"],
 		# incidents nobody was free for; also enqueued when an engineer becomes free
 		"*/5 * * * *": [
-			"xnet_helpdesk.assignment.engine.retry_waiting",
+			"xnet_helpdesk.assignment.jobs.retry_waiting",
 			"xnet_helpdesk.sla.service.check_agreements",
 			# portal ratings whose background job was lost (normally stored within seconds)
 			"xnet_helpdesk.portal.actions.apply_all_pending_ratings",
@@ -138,7 +138,7 @@ scheduler_events = {
 		"xnet_helpdesk.directory.sync.enqueue_due_syncs",
 	],
 	"daily": [
-		"xnet_helpdesk.assignment.engine.recount_open_load",
+		"xnet_helpdesk.assignment.load.recount_open_load",
 		"xnet_helpdesk.incident_flow.auto_close.close_quiet_resolved_incidents",
 	],
 }

@@ -7,7 +7,7 @@ that outlive a rollback (assignment rules, center calendars, settings) are clear
 import frappe
 from frappe.cache_manager import clear_doctype_map
 
-from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.assignment import decision
 from xnet_helpdesk.business_hours import centers
 from xnet_helpdesk.setup.assignment_setup import DEFAULT_RULE_NAME
 
@@ -20,7 +20,7 @@ def reset_caches():
 	for name in frappe.get_all("Assignment Rule", pluck="name"):
 		frappe.clear_document_cache("Assignment Rule", name)
 	frappe.clear_document_cache("Helpdesk Settings", "Helpdesk Settings")
-	frappe.local.flags.pop(engine.RELOAD_FLAG, None)
+	frappe.local.flags.pop(decision.RELOAD_FLAG, None)
 	frappe.local.outgoing_email_account = {}
 
 

@@ -20,7 +20,7 @@ from tests.harness.assignment_world import (
 )
 from tests.harness.jobs import after_commit_methods
 from tests.harness.world import make_incident as register
-from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.assignment import jobs, load
 from xnet_helpdesk.business_hours import centers
 from xnet_helpdesk.business_hours.schedule import WEEKDAYS
 from xnet_helpdesk.overrides.assignment_rule import XnetAssignmentRule
@@ -30,8 +30,8 @@ from xnet_helpdesk.setup.assignment_setup import DEFAULT_RULE_NAME
 def make_incident(world, client_key="karmet_client", **values):
 	"""Registered as usual, then the background assignment job run as a worker runs it after the commit."""
 	doc = register(world, client_key, **values)
-	assert "xnet_helpdesk.assignment.engine.assign_pending" in after_commit_methods()
-	if engine.assign_pending(doc.name):
+	assert "xnet_helpdesk.assignment.jobs.assign_pending" in after_commit_methods()
+	if jobs.assign_pending(doc.name):
 		doc.reload()
 	return doc
 
@@ -50,7 +50,7 @@ def desk(world):
 	}
 	for name in engineers.values():
 		set_engineer(name, availability="Available", is_active=1, capacity=5, skills=[])
-	engine.recount_open_load()
+	load.recount_open_load()
 	frappe.db.set_value("Support Engineer", list(engineers.values()), "last_assigned_on", None)
 	enable_rule(list(engineers.values()))
 	yield engineers
@@ -91,15 +91,15 @@ def test_registration_leaves_the_choice_to_a_job_after_the_commit(world, desk):
 	# saved at once as Registered; the rule applied and queued the choice
 	assert doc.status == "Registered" and not doc.engineer and doc.assignment_pending_since
 	assert frappe.db.get_value("Incident", doc.name, "assignment_pending_since")
-	assert "xnet_helpdesk.assignment.engine.assign_pending" in after_commit_methods()
+	assert "xnet_helpdesk.assignment.jobs.assign_pending" in after_commit_methods()
 	assert not frappe.get_all("ToDo", filters={"reference_name": doc.name})
 
-	assert engine.assign_pending(doc.name) is True
+	assert jobs.assign_pending(doc.name) is True
 	doc.reload()
 	assert doc.status == "Assigned" and doc.engineer in (desk["kar1"], desk["kar2"])
 	assert not doc.assignment_pending_since
 	# a second runner (a retry after a lost job) finds nothing to do
-	assert engine.assign_pending(doc.name) is False
+	assert jobs.assign_pending(doc.name) is False
 
 
 def test_a_lost_assignment_job_is_picked_up_by_the_retry(world, desk):
@@ -108,11 +108,11 @@ def test_a_lost_assignment_job_is_picked_up_by_the_retry(world, desk):
 		"Incident",
 		doc.name,
 		"assignment_pending_since",
-		add_to_date(now_datetime(), minutes=-(engine.LOST_JOB_MINUTES + 1)),
+		add_to_date(now_datetime(), minutes=-(jobs.LOST_JOB_MINUTES + 1)),
 		update_modified=False,
 	)
 	fresh = register(world, "karbank_client")  # its own job is still due: the retry leaves it alone
-	engine.retry_waiting(commit=False)
+	jobs.retry_waiting(commit=False)
 	assert frappe.db.get_value("Incident", doc.name, "engineer")
 	assert not frappe.db.get_value("Incident", fresh.name, "engineer")
 	assert frappe.db.get_value("Incident", fresh.name, "assignment_pending_since")
@@ -265,11 +265,11 @@ def test_nobody_free_waits_tells_the_manager_once_and_is_retried(world, desk):
 		"Comment", filters={"reference_name": doc.name, "comment_type": "Info"}, pluck="content"
 	)
 	assert len(why) == 1 and "Kar Engineer" in why[0]  # each engineer of the center and what keeps them
-	assert engine.retry_waiting(commit=False) == 0
+	assert jobs.retry_waiting(commit=False) == 0
 	assert frappe.db.count("Notification Log", {"document_name": doc.name}) == 1
 
 	set_engineer(desk["kar2"], availability="Available")
-	assert engine.retry_waiting(commit=False) >= 1
+	assert jobs.retry_waiting(commit=False) >= 1
 	doc.reload()
 	assert doc.engineer == desk["kar2"] and doc.status == "Assigned"
 	assert not doc.assignment_queued_on
@@ -323,7 +323,7 @@ def test_rule_runs_for_a_client_registering_on_the_portal(world, desk):
 			}
 		).insert(ignore_permissions=True)
 		assert frappe.session.user == world["users"]["karmet_client"]
-		engine.assign_pending(doc.name)  # the job runs as the user who queued it
+		jobs.assign_pending(doc.name)  # the job runs as the user who queued it
 		doc.reload()
 	finally:
 		frappe.set_user("Administrator")
@@ -444,9 +444,9 @@ def _register_in_own_connection(site, sites_path, barrier, errors):
 		doc.insert()
 		f.db.commit()
 		# six workers pick the six assignment jobs at once
-		from xnet_helpdesk.assignment import engine as worker_engine
+		from xnet_helpdesk.assignment import jobs
 
-		worker_engine.assign_pending(doc.name)
+		jobs.assign_pending(doc.name)
 		f.db.commit()
 	except Exception as e:
 		errors.append(repr(e))
@@ -486,5 +486,5 @@ def test_open_load_is_the_servers(world, desk):
 	engineer.open_load = 0 if stored else 99
 	engineer.save()
 	assert frappe.db.get_value("Support Engineer", desk["kar1"], "open_load") == stored
-	engine.recount_open_load()
+	load.recount_open_load()
 	assert frappe.db.get_value("Support Engineer", desk["kar1"], "open_load") == stored

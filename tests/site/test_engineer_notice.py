@@ -8,7 +8,7 @@ import pytest
 from tests.harness.assignment_world import enable_rule, ensure_outgoing_email_account, reset_caches
 from tests.harness.mail import queued_for
 from tests.harness.world import make_incident
-from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.assignment import jobs, load
 from xnet_helpdesk.intake import outbox
 from xnet_helpdesk.overrides.notification_log import ASSIGNED_NOTIFICATION
 
@@ -37,7 +37,7 @@ def engineers(world):
 		frappe.db.set_value(
 			"Support Engineer", users[key], {"availability": "Available", "is_active": 1, "capacity": 5}
 		)
-	engine.recount_open_load()
+	load.recount_open_load()
 	yield users["kar_engineer"], users["kar_engineer2"]
 	reset_caches()
 
@@ -59,7 +59,7 @@ def assigned_mails(engineer: str, incident: str) -> list[str]:
 
 def test_the_rule_in_the_background_emails_the_engineer_once(world, rule):
 	doc = make_incident(world)
-	assert engine.assign_pending(doc.name) is True
+	assert jobs.assign_pending(doc.name) is True
 	doc.reload()
 	assert doc.engineer
 	assert len(assigned_mails(doc.engineer, doc.name)) == 1

@@ -18,7 +18,7 @@ from tests.harness.assignment_world import (
 from tests.harness.mail import queued_for, read_queued
 from tests.harness.world import make_incident
 from tests.site.test_portal_ratings import rated
-from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.assignment import jobs, load
 from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
 
 LANGUAGES = ("ru", "kk", "en")
@@ -60,13 +60,13 @@ def test_the_assignment_is_explained_in_the_sites_language(world, in_a_job, lang
 	open_around_the_clock("TEST Karaganda")
 	for key in ("kar_engineer", "kar_engineer2"):
 		frappe.db.set_value("Support Engineer", users[key], {"availability": "Available", "is_active": 1})
-	engine.recount_open_load()
+	load.recount_open_load()
 	enable_rule([users["kar_engineer"], users["kar_engineer2"]])
 	set_site_language(language)
 	frappe.local.lang = "en"
 	try:
 		doc = make_incident(world)
-		assert engine.assign_pending(doc.name) is True
+		assert jobs.assign_pending(doc.name) is True
 		comments = frappe.get_all(
 			"Comment",
 			filters={"reference_name": doc.name, "comment_type": "Info"},

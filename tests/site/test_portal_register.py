@@ -20,7 +20,7 @@ from tests.harness.assignment_world import (
 )
 from tests.harness.world import PASSWORD, ensure_user
 from tests.site.portal_helpers import Browser, cleanup, fresh, reset_registration_limits
-from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.assignment import jobs, load
 from xnet_helpdesk.portal import registration
 
 PNG = (
@@ -500,13 +500,13 @@ def test_a_portal_registration_is_assigned_by_the_rule_and_e_mailed(world):
 	open_around_the_clock("TEST Karaganda")
 	engineer = world["users"]["kar_engineer"]
 	set_engineer(engineer, availability="Available", is_active=1, capacity=5, skills=[])
-	engine.recount_open_load()
+	load.recount_open_load()
 	enable_rule([engineer])
 	frappe.set_user(world["users"]["karmet_client"])
 	try:
 		number = registration.register(valid(subject="Не работает сканер"), uploads=[])
 		# the engineer is chosen by a job after the commit, run here as the worker runs it
-		assert engine.assign_pending(number)
+		assert jobs.assign_pending(number)
 	finally:
 		frappe.set_user("Administrator")
 		reset_caches()

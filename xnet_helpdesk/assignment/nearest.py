@@ -1,6 +1,6 @@
 """Choosing the nearest free second-line engineer. Pure Python: no Frappe imports.
 
-The Frappe layer (assignment/engine.py) loads engineers and centers and feeds them here; everything that
+The Frappe layer (assignment/candidates.py, decision.py) loads engineers and centers and feeds them here; everything that
 decides (who is free, how far, who goes first) is arithmetic on these plain values.
 """
 

@@ -3,14 +3,14 @@
 Round Robin, Load Balancing and Based on Field stay Frappe's own (super()); Frappe's apply() still decides
 when a rule runs (its conditions, priority, days), and assign_to.add still creates the ToDo and _assign.
 With Helpdesk Settings "Choose the Engineer in the Background" (the default) a registration only marks the
-incident and queues engine.assign_pending, which runs Frappe's apply() again after the commit and decides.
+incident and queues jobs.assign_pending, which runs Frappe's apply() again after the commit and decides.
 """
 
 import frappe
 from frappe.automation.doctype.assignment_rule.assignment_rule import AssignmentRule
 from frappe.desk.form import assign_to
 
-from xnet_helpdesk.assignment import engine
+from xnet_helpdesk.assignment import decision, jobs
 
 
 class XnetAssignmentRule(AssignmentRule):
@@ -18,13 +18,13 @@ class XnetAssignmentRule(AssignmentRule):
 	_exclude = frozenset()
 
 	def is_nearest_free(self) -> bool:
-		return self.rule == engine.NEAREST_FREE and self.document_type == "Incident"
+		return self.rule == decision.NEAREST_FREE and self.document_type == "Incident"
 
 	def get_user(self, doc):
 		if not self.is_nearest_free():
 			return super().get_user(doc)
 		users = [row.user for row in self.users]
-		self._decision = engine.decide(users, doc, exclude=self._exclude)
+		self._decision = decision.decide(users, doc, exclude=self._exclude)
 		return self._decision.user
 
 	def do_assignment(self, doc):
@@ -33,9 +33,9 @@ class XnetAssignmentRule(AssignmentRule):
 		registration on its lock and clear the rules' cache each time."""
 		if not self.is_nearest_free():
 			return super().do_assignment(doc)
-		if engine.assigns_in_background():
+		if jobs.assigns_in_background():
 			# the rule applies (Frappe tries no lower-priority rule); the engineer is chosen after the commit
-			engine.defer_assignment(doc.get("name"))
+			jobs.defer_assignment(doc.get("name"))
 			return True
 		assign_to.clear(doc.get("doctype"), doc.get("name"), ignore_permissions=True)
 		# this document is cached and shared within the process: the decision lives only for this call
@@ -43,7 +43,7 @@ class XnetAssignmentRule(AssignmentRule):
 		try:
 			user = self.get_user(doc)
 			if not user:
-				engine.queue_unassigned(doc, self._decision)
+				decision.queue_unassigned(doc, self._decision)
 				return False
 			assign_to.add(
 				dict(
@@ -57,7 +57,7 @@ class XnetAssignmentRule(AssignmentRule):
 				),
 				ignore_permissions=True,
 			)
-			engine.complete_assignment(doc.get("name"), self._decision, self.name)
+			decision.complete_assignment(doc.get("name"), self._decision, self.name)
 			return True
 		finally:
 			self._decision = None
@@ -66,7 +66,7 @@ class XnetAssignmentRule(AssignmentRule):
 		"""Run the rule again for an incident whose engineer is leaving (Off Duty), skipping `exclude`."""
 		self._exclude = frozenset(exclude)
 		try:
-			with engine.deciding_now():
+			with jobs.deciding_now():
 				return self.do_assignment(doc)
 		finally:
 			self._exclude = frozenset()

@@ -3,7 +3,7 @@
 import frappe
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 
-from xnet_helpdesk.assignment.engine import NEAREST_FREE
+from xnet_helpdesk.assignment.decision import NEAREST_FREE
 from xnet_helpdesk.business_hours.schedule import WEEKDAYS
 
 DEFAULT_RULE_NAME = "Incident: Nearest Free Engineer"

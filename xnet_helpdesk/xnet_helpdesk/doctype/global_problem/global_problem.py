@@ -224,7 +224,7 @@ def _resolve_one(name: str, problem, fallback_engineer: str | None) -> None:
 	"""Walk one incident to Resolved through the workflow. Its client hears of it once: through the standard
 	notifications on Resolved (rating links included) when they send mail, else through our own e-mail; the
 	intermediate steps (Assign, Take into Work) are no news and notify no one."""
-	from xnet_helpdesk.assignment.engine import acting_as_system
+	from xnet_helpdesk.assignment.decision import acting_as_system
 
 	incident = frappe.get_doc("Incident", name)
 	incident.engineer = incident.engineer or fallback_engineer

@@ -4,8 +4,7 @@ from frappe.model import table_fields
 from frappe.model.document import Document
 from frappe.utils import cast, now_datetime, strip_html
 
-from xnet_helpdesk.assignment import engine as assignment
-from xnet_helpdesk.assignment import todo_sync
+from xnet_helpdesk.assignment import decision, jobs, load, todo_sync
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
 from xnet_helpdesk.incident_flow.contacts import contact_with_company
@@ -165,7 +164,7 @@ class Incident(Document):
 		outbox.decide(self, method)
 
 	def on_trash(self):
-		assignment.apply_load_change(self.engineer, lifecycle.is_open(self.status), None, False)
+		load.apply_load_change(self.engineer, lifecycle.is_open(self.status), None, False)
 		# its unsent e-mails go with it
 		frappe.db.delete(outbox.DOCTYPE, {"reference_doctype": "Incident", "reference_name": self.name})
 
@@ -178,11 +177,11 @@ class Incident(Document):
 	def on_change(self):
 		"""When the assignment rule (run by Frappe after on_update) assigned or queued this incident, this
 		in-memory copy catches up with what it stored, so the caller sees the engineer and the new state."""
-		pending = frappe.flags.get(assignment.RELOAD_FLAG)
+		pending = frappe.flags.get(decision.RELOAD_FLAG)
 		if pending and self.name in pending:
 			pending.discard(self.name)
 			self.catch_up_with_assignment()
-		deferred = frappe.flags.get(assignment.PENDING_FLAG)
+		deferred = frappe.flags.get(jobs.PENDING_FLAG)
 		if deferred and self.name in deferred:
 			self.assignment_pending_since = deferred.pop(self.name)
 
@@ -439,7 +438,7 @@ class Incident(Document):
 
 	def update_engineer_load(self):
 		before = self.get_doc_before_save()
-		assignment.apply_load_change(
+		load.apply_load_change(
 			before.engineer if before else None,
 			lifecycle.is_open(before.status) if before else False,
 			self.engineer,
@@ -460,7 +459,7 @@ class Incident(Document):
 			and lifecycle.is_open(before.status)
 			and not lifecycle.is_open(self.status)
 		):
-			assignment.enqueue_retry()
+			jobs.enqueue_retry()
 
 	def record_reopening(self, old_status):
 		"""The reason typed for a reopening becomes the last reopen reason; a pending one lapses otherwise."""

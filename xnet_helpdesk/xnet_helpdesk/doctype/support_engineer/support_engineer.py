@@ -95,14 +95,14 @@ class SupportEngineer(Document):
 			or not before.is_active
 			or (self.capacity or 0) > (before.capacity or 0)
 		):
-			from xnet_helpdesk.assignment.engine import enqueue_retry
+			from xnet_helpdesk.assignment.jobs import enqueue_retry
 
 			enqueue_retry()
 
 	@frappe.whitelist()
 	def go_off_duty(self):
 		"""Manager action: the engineer leaves, their open incidents go to the nearest free engineers."""
-		from xnet_helpdesk.assignment.engine import reassign_open_incidents
+		from xnet_helpdesk.assignment.jobs import reassign_open_incidents
 
 		if not set(MANAGER_ROLES) & set(frappe.get_roles()):
 			frappe.throw(

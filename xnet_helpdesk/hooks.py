@@ -112,7 +112,7 @@ jinja = {
 	"methods": [
 		"xnet_helpdesk.intake.mail_templates.xnet_mail_subject",
 		"xnet_helpdesk.intake.mail_templates.xnet_mail_body",
-		"xnet_helpdesk.portal.access.portal_link",
+		"xnet_helpdesk.links.incident_links.portal_link",
 		"xnet_helpdesk.support_line.support_line_text",
 	]
 }

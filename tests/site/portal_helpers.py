@@ -60,7 +60,7 @@ def reset_registration_limits():
 
 
 def token_for(incident: str, now: float | None = None) -> str:
-	from xnet_helpdesk.portal.access import make_token
+	from xnet_helpdesk.links.incident_links import make_token
 
 	return make_token(incident, now=now)
 

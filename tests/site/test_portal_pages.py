@@ -18,8 +18,8 @@ from tests.site.portal_helpers import (
 	stored_rating,
 	token_for,
 )
-from xnet_helpdesk.portal import signing
-from xnet_helpdesk.portal.access import signing_key
+from xnet_helpdesk.links import signing
+from xnet_helpdesk.links.incident_links import signing_key
 from xnet_helpdesk.portal.actions import pending_rating
 
 NO_ACCESS = "This link is not valid or has expired."
@@ -475,7 +475,7 @@ def test_representative_may_act_on_a_colleagues_incident(world, names, represent
 
 def test_one_click_rating_link_prefills_the_star_and_rates(world, names, guest):
 	doc = committed_incident(world, names, "Resolved")
-	from xnet_helpdesk.portal.access import portal_link
+	from xnet_helpdesk.links.incident_links import portal_link
 
 	link = portal_link(doc.name, stars=4)
 	assert "stars=4" in link and "t=" in link

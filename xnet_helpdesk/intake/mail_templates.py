@@ -35,7 +35,7 @@ def _template(event: str, language: str):
 
 
 def _context(doc, language: str, recipient: str = "client") -> dict:
-	from xnet_helpdesk.portal.access import portal_link
+	from xnet_helpdesk.links.incident_links import portal_link
 
 	incident_link = portal_link(doc.name) if doc.get("contact") or doc.get("contact_email") else ""
 	description, cut = excerpt(doc.get("description"))

@@ -59,7 +59,7 @@ def main():
 	import frappe
 	from frappe.utils import add_to_date, now_datetime
 
-	from xnet_helpdesk.intake import outbox
+	from xnet_helpdesk.outgoing import outbox
 	from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
 
 	setup(frappe)
@@ -108,8 +108,8 @@ def main():
 		purge_queued_jobs(
 			frappe.local.site,
 			{
-				"xnet_helpdesk.intake.outbox.deliver",
-				"xnet_helpdesk.intake.outbox.deliver_due",
+				"xnet_helpdesk.outgoing.outbox.deliver",
+				"xnet_helpdesk.outgoing.outbox.deliver_due",
 				"xnet_helpdesk.assignment.jobs.retry_waiting",
 			}
 			| {

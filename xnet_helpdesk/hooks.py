@@ -110,20 +110,20 @@ override_doctype_class = {
 # E-mails: Notifications call these to render the Email Template in the recipient's language
 jinja = {
 	"methods": [
-		"xnet_helpdesk.intake.mail_templates.xnet_mail_subject",
-		"xnet_helpdesk.intake.mail_templates.xnet_mail_body",
+		"xnet_helpdesk.outgoing.mail_templates.xnet_mail_subject",
+		"xnet_helpdesk.outgoing.mail_templates.xnet_mail_body",
 		"xnet_helpdesk.links.incident_links.portal_link",
 		"xnet_helpdesk.support_line.support_line_text",
 	]
 }
-make_email_body_message = "xnet_helpdesk.intake.mail_templates.mark_outgoing"
+make_email_body_message = "xnet_helpdesk.outgoing.mail_templates.mark_outgoing"
 
 # Scheduled tasks
 # ---------------
 scheduler_events = {
 	"cron": {
 		# incident e-mails whose after-commit job was lost (normally sent within seconds)
-		"* * * * *": ["xnet_helpdesk.intake.outbox.deliver_stale"],
+		"* * * * *": ["xnet_helpdesk.outgoing.outbox.deliver_stale"],
 		# incidents nobody was free for; also enqueued when an engineer becomes free
 		"*/5 * * * *": [
 			"xnet_helpdesk.assignment.jobs.retry_waiting",

@@ -16,7 +16,7 @@ from frappe.utils import add_days, now_datetime
 from tests.harness import mail as mail_harness
 from tests.harness.jobs import after_commit_methods
 from tests.harness.states import bring_to
-from xnet_helpdesk.intake.outbox import deliver_all
+from xnet_helpdesk.outgoing.outbox import deliver_all
 
 pytestmark = pytest.mark.skipif(
 	bool(mail_harness.unavailable_reason()), reason=str(mail_harness.unavailable_reason())

@@ -11,7 +11,7 @@ from tests.harness.assignment_world import ensure_outgoing_email_account, reset_
 from tests.harness.jobs import after_commit_methods
 from tests.harness.states import bring_to
 from tests.harness.world import make_incident
-from xnet_helpdesk.intake.outbox import deliver_all
+from xnet_helpdesk.outgoing.outbox import deliver_all
 from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
 
 

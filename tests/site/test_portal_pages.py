@@ -125,7 +125,7 @@ def test_lookup_page_is_lean_and_russian_first(guest):
 def test_the_footer_tells_each_centers_phone_and_the_support_address_from_the_settings(world, guest):
 	"""Company data, not text in a template: a center's new phone shows at once, formatted one way."""
 	from tests.harness.world import make_incident
-	from xnet_helpdesk.intake.mail_templates import xnet_mail_body
+	from xnet_helpdesk.outgoing.mail_templates import xnet_mail_body
 	from xnet_helpdesk.support_line import support_line_text
 
 	center = frappe.get_doc("Service Center", "TEST Karaganda")

@@ -6,7 +6,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from xnet_helpdesk.consts import CENTER_MANAGER, CLIENT, ENGINEER, MANAGER, OPERATOR
-from xnet_helpdesk.intake.mail_templates import ensure_mail_records
+from xnet_helpdesk.outgoing.mail_templates import ensure_mail_records
 from xnet_helpdesk.setup import workflow_definition as wf
 from xnet_helpdesk.setup.assignment_setup import ensure_assignment_setup
 from xnet_helpdesk.setup.desk import ensure_kanban_board

@@ -3,8 +3,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_datetime, now_datetime
 
-from xnet_helpdesk.intake.mail_templates import DEFAULT_LANGUAGE
 from xnet_helpdesk.language import speaking
+from xnet_helpdesk.outgoing.mail_templates import DEFAULT_LANGUAGE
 
 
 class GlobalProblem(Document):
@@ -266,7 +266,7 @@ def _resolve_one(name: str, problem, fallback_engineer: str | None) -> None:
 
 def _client_mail_count(incident) -> int:
 	"""E-mails to the incident's client: queued, or decided and waiting in the outbox."""
-	from xnet_helpdesk.intake.outbox import pending_notifications
+	from xnet_helpdesk.outgoing.outbox import pending_notifications
 
 	if not incident.contact_email:
 		return 0

@@ -11,8 +11,8 @@ from frappe import _
 from frappe.utils import cint, escape_html
 
 from xnet_helpdesk.intake.mail_rules import OWN_NOTIFICATION_HEADER, thread_subject
-from xnet_helpdesk.intake.template_texts import LANGUAGES, NOTIFICATIONS, TEMPLATES
 from xnet_helpdesk.intake.text import excerpt
+from xnet_helpdesk.outgoing.template_texts import LANGUAGES, NOTIFICATIONS, TEMPLATES
 from xnet_helpdesk.support_line import support_phones
 
 DEFAULT_LANGUAGE = "ru"

@@ -123,7 +123,7 @@ def record(doc, names: list[str]) -> None:
 	row.owner = row.modified_by = frappe.session.user
 	row.creation = row.modified = now
 	row.db_insert()
-	wake("xnet_helpdesk.intake.outbox.deliver_due", JOB_ID, "short")
+	wake("xnet_helpdesk.outgoing.outbox.deliver_due", JOB_ID, "short")
 
 
 def deliver(pending: str) -> bool:

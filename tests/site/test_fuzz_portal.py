@@ -65,12 +65,18 @@ def test_lookup(server, params, as_json):
 
 
 def test_lookup_with_a_list_or_object_is_no_500(server):
-	"""Regression: a JSON list or object as the number reached .strip() (500)."""
-	for number in (["INC-2026-00001"], {"a": 1}, None, 17):
+	"""Regression: a JSON list or object as the number reached .strip() (500). The annotations refuse a value
+	of the wrong type by name (Frappe's 417) before the method runs; null is a number left empty."""
+	for number in (["INC-2026-00001"], {"a": 1}, 17):
 		response = requests.post(
 			server.base + API + "lookup", json={"number": number, "contact": "a@b.kz"}, timeout=30
 		)
-		assert response.status_code == 200 and response.json()["message"]["found"] is False
+		assert response.status_code == 417, response.text[:500]
+		assert "number" in response.json()["exception"]
+	response = requests.post(
+		server.base + API + "lookup", json={"number": None, "contact": "a@b.kz"}, timeout=30
+	)
+	assert response.status_code == 200 and response.json()["message"]["found"] is False
 
 
 @pytest.fixture(scope="module")

@@ -112,7 +112,9 @@ def active_problems(client_company: str | None = None, service_center: str | Non
 
 @frappe.whitelist()
 @frappe.validate_and_sanitize_search_inputs
-def contact_query(doctype, txt, searchfield, start, page_len, filters):
+def contact_query(
+	doctype: str, txt: str, searchfield: str, start: int, page_len: int, filters: dict | str | None
+):
 	"""Every Contact link field (the incident form, the quick entry) finds a caller by phone number too;
 	it offers the contacts the user may be offered (permissions/contacts.py): a client's session none."""
 	allowed = contact_search_condition()

@@ -58,6 +58,7 @@ standard_queries = {"Contact": "xnet_helpdesk.intake.phone.contact_query"}
 # Document events
 # ---------------
 _clear_scope = "xnet_helpdesk.permissions.scope.clear_scope_cache"
+_clear_board = "xnet_helpdesk.outages.board.clear_board_cache"
 # what a Helpdesk Manager or an operator saves stays the helpdesk's (permissions/configuration.py, contacts.py)
 _keep_to_the_helpdesk = f"{_configuration}.keep_to_the_helpdesk"
 doc_events = {
@@ -71,6 +72,11 @@ doc_events = {
 		"on_trash": _clear_scope,
 	},
 	"Support Engineer": {"on_update": _clear_scope, "on_trash": _clear_scope},
+	# the public outage board is cached per language: any change of a problem or an update shows at once
+	# a burst of new incidents from one center raises a Possible outage alert (outages/detector.py)
+	"Incident": {"after_insert": "xnet_helpdesk.outages.detector.check"},
+	"Global Problem": {"on_change": _clear_board, "on_trash": _clear_board},
+	"Global Problem Update": {"on_change": _clear_board, "on_trash": _clear_board},
 	"Service Center": {
 		"on_update": [_clear_scope, "xnet_helpdesk.assignment.engine.clear_center_cache"],
 		"on_trash": "xnet_helpdesk.assignment.engine.clear_center_cache",

@@ -15,7 +15,7 @@ from tests.harness.jobs import after_commit_methods
 from tests.harness.states import bring_to
 from tests.harness.world import make_incident
 from xnet_helpdesk.intake.outbox import deliver_all
-from xnet_helpdesk.outages import resolution
+from xnet_helpdesk.outages import resolution, updates
 from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
 
 
@@ -305,3 +305,119 @@ def test_resolved_on_is_the_servers(world):
 	problem.update({"status": "Active", "resolved_on": "2003-03-03 00:00:00"})
 	problem.save()
 	assert problem.resolved_on is None
+
+
+# --- updates ------------------------------------------------------------------------------------------------
+
+
+def post_update(problem, message, **values):
+	return frappe.get_doc(
+		{"doctype": "Global Problem Update", "global_problem": problem.name, "message": message, **values}
+	).insert()
+
+
+def update_recipients(problem):
+	rows = frappe.get_all(
+		"Email Queue",
+		filters={"reference_doctype": "Global Problem", "reference_name": problem.name},
+		pluck="name",
+	)
+	return sorted(
+		frappe.get_all("Email Queue Recipient", filters={"parent": ("in", rows or [""])}, pluck="recipient")
+	)
+
+
+def test_an_update_is_e_mailed_once_to_each_client_and_moves_the_planned_time(world, outage):
+	problem, incidents = outage
+	new_time = (now_datetime() + timedelta(hours=7)).replace(microsecond=0)
+	update = post_update(problem, "Бригада на месте, меняем кабель", new_planned_resolution_time=new_time)
+	assert update.posted_by == "Administrator" and update.posted_on
+	# the problem, its open incidents (portal, registration e-mail, phone card) show the update's time
+	assert (
+		get_datetime(frappe.db.get_value("Global Problem", problem.name, "planned_resolution_time"))
+		== new_time
+	)
+	assert (
+		get_datetime(frappe.db.get_value("Incident", incidents["awaiting"].name, "planned_resolution_time"))
+		== new_time
+	)
+	methods = after_commit_methods()
+	assert any(m.endswith("updates.notify_clients") for m in methods)
+	assert not any(m.endswith("notify_planned_time_change") for m in methods)  # one e-mail, not two
+
+	assert updates.notify_clients(update.name) == 4
+	open_clients = {"karmet_client", "karmet_client2", "karbank_client", "almatrade_client"}
+	assert update_recipients(problem) == sorted(world["users"][key] for key in open_clients)
+	queued = frappe.get_all(
+		"Email Queue",
+		filters={"reference_doctype": "Global Problem", "reference_name": problem.name},
+		fields=["message", "unsubscribe_method", "add_unsubscribe_link"],
+	)
+	assert all(q.unsubscribe_method == updates.OPT_OUT_METHOD and q.add_unsubscribe_link for q in queued)
+	assert all("Бригада на месте, меняем кабель" in quopri_text(q.message) for q in queued)
+	assert all("<!--unsubscribe_url-->" in q.message for q in queued)  # each recipient's own link
+
+	# a second run of the job (a retry, a duplicate) e-mails no one again
+	assert updates.notify_clients(update.name) == 0
+	assert len(update_recipients(problem)) == 4
+
+	# shown on the linked incidents' portal pages
+	from xnet_helpdesk.portal.queries import incident_detail
+
+	shown = incident_detail(incidents["in_progress"].name)["problem_updates"]
+	assert [u.message for u in shown] == ["Бригада на месте, меняем кабель"]
+
+
+def opt_out_request(query: str):
+	from werkzeug.test import EnvironBuilder
+
+	return EnvironBuilder(method="GET", query_string=query).get_request()
+
+
+def test_a_client_who_opted_out_gets_no_more_updates_but_hears_of_the_resolution(world, outage):
+	from frappe.email.queue import get_unsubcribed_url
+
+	problem, incidents = outage
+	client = world["users"]["karmet_client"]
+	link = get_unsubcribed_url("Global Problem", problem.name, client, updates.OPT_OUT_METHOD, None)
+	query = link.split("?", 1)[1]
+	previous = getattr(frappe.local, "request", None)
+	try:
+		frappe.local.request = opt_out_request(query.replace("_signature=", "_signature=0"))
+		updates.stop_updates(client, "Global Problem", problem.name)  # a forged link changes nothing
+		assert not frappe.db.get_value("Incident", incidents["assigned"].name, "no_outage_updates")
+		frappe.local.request = opt_out_request(query)
+		updates.stop_updates(client, "Global Problem", problem.name)
+	finally:
+		frappe.local.request = previous
+		frappe.local.flags.commit = False
+	assert frappe.db.get_value("Incident", incidents["assigned"].name, "no_outage_updates") == 1
+	assert frappe.db.get_value("Incident", incidents["in_progress"].name, "no_outage_updates") == 1
+
+	update = post_update(problem, "Работы продолжаются")
+	assert updates.notify_clients(update.name) == 3
+	assert client not in update_recipients(problem)
+
+	problem.reload()
+	problem.status = "Resolved"
+	problem.resolution = "<p>Восстановлено</p>"
+	problem.save()
+	gp.resolve_linked_incidents(problem.name, commit=False)
+	assert emails("Incident", incidents["assigned"].name)  # the Resolved e-mail still goes
+
+
+def test_bad_updates_are_refused_and_change_nothing(world, outage):
+	problem, _incidents = outage
+	planned = frappe.db.get_value("Global Problem", problem.name, "planned_resolution_time")
+	with pytest.raises(frappe.MandatoryError):
+		post_update(problem, "  <b></b> ")
+	with pytest.raises(frappe.ValidationError):
+		post_update(
+			problem, "Раньше начала", new_planned_resolution_time=problem.started_on - timedelta(days=1)
+		)
+	assert frappe.db.get_value("Global Problem", problem.name, "planned_resolution_time") == planned
+	assert not frappe.db.count("Global Problem Update", {"global_problem": problem.name})
+	problem.update({"status": "Resolved", "resolution": "<p>Готово</p>"})
+	problem.save()
+	with pytest.raises(frappe.ValidationError):
+		post_update(problem, "Поздно")

@@ -45,7 +45,12 @@ class GlobalProblem(Document):
 	def on_update(self):
 		if self.has_value_changed("planned_resolution_time"):
 			self.copy_planned_time_to_open_incidents()
-			if self.get_doc_before_save() and self.planned_resolution_time:
+			# an update that sets the time e-mails it itself (outages/updates.py)
+			if (
+				self.get_doc_before_save()
+				and self.planned_resolution_time
+				and not self.flags.announced_by_update
+			):
 				self.queue_planned_time_notice()
 		if self.status == "Resolved" and self.has_value_changed("status"):
 			queue_resolution(self.name)
@@ -152,11 +157,14 @@ def notify_planned_time_change(problem: str, planned_resolution_time: str) -> in
 	return sum(len(addresses) for addresses in by_language.values())
 
 
-def addresses_by_language(problem: str) -> dict[str, list[str]]:
+def addresses_by_language(problem: str, updates_only: bool = False) -> dict[str, list[str]]:
 	"""The client addresses with open incidents linked to the problem, each once, by the language of their
-	e-mails (their first incident's, Russian when none)."""
-	seen, by_language = set(), {}
-	for row in _open_linked_incidents(problem, ["contact_email", "client_language"]):
+	e-mails (their first incident's, Russian when none). updates_only: without the clients who asked for no
+	more updates about it (on any of their incidents)."""
+	rows = _open_linked_incidents(problem, ["contact_email", "client_language", "no_outage_updates"])
+	seen = {(row.contact_email or "").lower() for row in rows if updates_only and row.no_outage_updates}
+	by_language = {}
+	for row in rows:
 		address = (row.contact_email or "").lower()
 		if address and address not in seen:
 			seen.add(address)

@@ -45,6 +45,17 @@ class Writes:
 		self.freed_engineer = False
 		self.clock = None
 
+	def merge(self, other: "Writes") -> None:
+		self.incidents.update(other.incidents)
+		for doctype, docs in other.rows.items():
+			self.rows.setdefault(doctype, []).extend(docs)
+		for name, delta in other.load_deltas.items():
+			self.load_deltas[name] = self.load_deltas.get(name, 0) + delta
+		self.close_todos.update(other.close_todos)
+		self.pending.extend(other.pending)
+		self.freed_engineer = self.freed_engineer or other.freed_engineer
+		self.clock = other.clock
+
 	def at(self):
 		"""A distinct, increasing timestamp per record, as separate saves give (the timeline keeps its order)."""
 		self.clock = self.clock + timedelta(microseconds=1)
@@ -65,13 +76,17 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 	rows = frappe.get_all("Incident", filters={"name": ("in", names)}, fields=["*"], order_by="registered_on")
 	with acting_as_system():
 		for row in rows:
+			# what one incident produces joins the chunk's writes only when all its steps passed
+			own = Writes()
+			own.clock = writes.clock
 			try:
-				walk(row, problem, fallback_engineer, writes)
-			except frappe.ValidationError:
+				walk(row, problem, fallback_engineer, own)
+			except Exception:
 				frappe.clear_messages()
 				frappe.log_error(f"Global problem {problem.name}: could not resolve {row.name}")
 				result["failed"].append(row.name)
 			else:
+				writes.merge(own)
 				result["resolved"].append(row.name)
 		write(writes)
 	return result
@@ -88,13 +103,18 @@ def walk(row, problem, fallback_engineer: str | None, writes: Writes) -> None:
 		frappe.throw(_("Incident {0} has no engineer to resolve it").format(incident.name))
 	incident.resolution_details = problem.resolution
 	path = _transitions_to_resolved(incident.workflow_state)
-	produced = []
 	before = save_in_memory(incident, stored, notify=not path, writes=writes)
-	produced.append(before)
 	for step, transition in enumerate(path, 1):
 		incident.workflow_state = transition.next_state
 		before = save_in_memory(incident, before, notify=step == len(path), writes=writes)
 		writes.add(workflow_comment(incident, _(transition.next_state), writes.at()))
+	if stored.engineer != incident.engineer:
+		# an engineer given by the resolver gets the assignment, as the save's follow_engineer does
+		from xnet_helpdesk.assignment import todo_sync
+
+		todo_sync.follow_engineer(incident, stored.engineer)
+	if not client_heard(incident, writes):
+		fallback_email(incident, problem, writes)
 	changes = {
 		f: incident.get(f)
 		for f in incident.meta.get_valid_columns()
@@ -103,13 +123,6 @@ def walk(row, problem, fallback_engineer: str | None, writes: Writes) -> None:
 	changes["resolved_by_global_problem"] = 1
 	changes["modified"], changes["modified_by"] = incident.modified, incident.modified_by
 	writes.incidents[incident.name] = changes
-	if stored.engineer != incident.engineer:
-		# an engineer given by the resolver gets the assignment, as the save's follow_engineer does
-		from xnet_helpdesk.assignment import todo_sync
-
-		todo_sync.follow_engineer(incident, stored.engineer)
-	if not client_heard(incident, writes):
-		fallback_email(incident, problem, writes)
 
 
 def save_in_memory(incident, before, notify: bool, writes: Writes):
@@ -266,6 +279,7 @@ def queue_email(doc, subject, message, recipients, cc, bcc, sender, writes: Writ
 	communication.set("__islocal", None)
 	stamp(communication, writes.at())
 	writes.add(communication)
+	note_in_comments(doc, communication)
 	builder = QueueBuilder(
 		recipients=recipients,
 		sender=sender,
@@ -290,6 +304,21 @@ def queue_email(doc, subject, message, recipients, cc, bcc, sender, writes: Writ
 	queue.update(data)
 	queue.set_recipients(list(set(final + builder.final_cc() + builder.bcc)))
 	writes.add(stamp(queue, writes.at()))
+
+
+def note_in_comments(doc, communication) -> None:
+	"""What Communication.on_update does (Frappe's update_comment_in_doc): the incident's `_comments` (the
+	list view's comment count) gets the e-mail, in memory; the incident's bulk UPDATE writes it."""
+	content = communication.content or ""
+	comments = json.loads(doc.get("_comments") or "[]")
+	comments.append(
+		{
+			"comment": (content[:97] + "...") if len(content) > 100 else content,
+			"by": communication.sender or communication.owner,
+			"name": communication.name,
+		}
+	)
+	doc._comments = json.dumps(comments[-100:])
 
 
 def client_heard(incident, writes: Writes) -> bool:

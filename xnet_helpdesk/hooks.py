@@ -60,6 +60,7 @@ standard_queries = {"Contact": "xnet_helpdesk.intake.phone.contact_query"}
 # Document events
 # ---------------
 _clear_scope = "xnet_helpdesk.permissions.scope.clear_scope_cache"
+_clear_board = "xnet_helpdesk.outages.board.clear_board_cache"
 # what a Helpdesk Manager or an operator saves stays the helpdesk's (permissions/configuration.py, contacts.py)
 _keep_to_the_helpdesk = f"{_configuration}.keep_to_the_helpdesk"
 # the phones and address clients are told (support_line.py), cached
@@ -75,6 +76,17 @@ doc_events = {
 		"on_trash": _clear_scope,
 	},
 	"Support Engineer": {"on_update": _clear_scope, "on_trash": _clear_scope},
+	# the public outage board is cached per language: any change of a problem or an update shows at once
+	# a burst of new incidents from one center raises a Possible outage alert (outages/detector.py)
+	"Incident": {
+		# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached): the
+		# wrapper replaces Frappe's handler before an incident's save reaches its on_update hooks
+		"before_validate": "xnet_helpdesk.overrides.workflow_action.install",
+		# a burst of new incidents in one center is probably an outage (outages/detector.py)
+		"after_insert": "xnet_helpdesk.outages.detector.check",
+	},
+	"Global Problem": {"on_change": _clear_board, "on_trash": _clear_board},
+	"Global Problem Update": {"on_change": _clear_board, "on_trash": _clear_board},
 	"Service Center": {
 		"on_update": [_clear_scope, "xnet_helpdesk.business_hours.centers.clear_center_cache", _support_line],
 		"on_trash": ["xnet_helpdesk.business_hours.centers.clear_center_cache", _support_line],
@@ -83,9 +95,6 @@ doc_events = {
 	"User": {"on_update": _clear_scope},
 	# every queued e-mail leaves within seconds, not on the scheduler's 4-minute tick (the queue still retries)
 	"Email Queue": {"after_insert": "xnet_helpdesk.outgoing.prompt.send_soon"},
-	# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached): the
-	# wrapper replaces Frappe's handler before an incident's save reaches its on_update hooks
-	"Incident": {"before_validate": "xnet_helpdesk.overrides.workflow_action.install"},
 	"Workflow": {
 		"before_validate": _keep_to_the_helpdesk,
 		"on_update": "xnet_helpdesk.overrides.workflow_action.clear_cache",

@@ -199,6 +199,7 @@ def incident_detail(incident: str) -> dict:
 			"service_center",
 			"engineer_name",
 			"planned_resolution_time",
+			"global_problem",
 			"last_reopen_reason",
 			"contact_name",
 			"client_info_request",
@@ -225,6 +226,8 @@ def incident_detail(incident: str) -> dict:
 		"engineer": doc.engineer_name or "",
 		"contact_name": doc.contact_name or "",
 		"planned_resolution_time": doc.planned_resolution_time,
+		# what the outage's manager has told its clients, newest first
+		"problem_updates": problem_updates(doc.global_problem),
 		"last_reopen_reason": doc.last_reopen_reason or "",
 		"timeline": timeline,
 		"can_reopen": resolved and rules.within_reopen_window(doc.resolved_on, now_datetime(), window),
@@ -239,3 +242,9 @@ def incident_detail(incident: str) -> dict:
 		"can_rate": resolved,
 		"rating": rating,
 	}
+
+
+def problem_updates(problem: str | None) -> list[dict]:
+	from xnet_helpdesk.outages.updates import updates_of
+
+	return updates_of(problem) if problem else []

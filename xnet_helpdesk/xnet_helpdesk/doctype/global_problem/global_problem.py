@@ -6,6 +6,9 @@ from frappe.utils import get_datetime, now_datetime
 from xnet_helpdesk.language import speaking
 from xnet_helpdesk.outgoing.mail_templates import DEFAULT_LANGUAGE
 
+# recipients of one bulk Email Queue row (Frappe sends each their own copy)
+BULK_RECIPIENTS = 1000
+
 
 class GlobalProblem(Document):
 	# begin: auto-generated types
@@ -28,6 +31,7 @@ class GlobalProblem(Document):
 		description: DF.TextEditor | None
 		naming_series: DF.Literal["GP-.YYYY.-.####"]
 		planned_resolution_time: DF.Datetime | None
+		public: DF.Check
 		resolution: DF.TextEditor | None
 		resolved_on: DF.Datetime | None
 		started_on: DF.Datetime
@@ -69,7 +73,12 @@ class GlobalProblem(Document):
 	def on_update(self):
 		if self.has_value_changed("planned_resolution_time"):
 			self.copy_planned_time_to_open_incidents()
-			if self.get_doc_before_save() and self.planned_resolution_time:
+			# an update that sets the time e-mails it itself (outages/updates.py)
+			if (
+				self.get_doc_before_save()
+				and self.planned_resolution_time
+				and not self.flags.announced_by_update
+			):
 				self.queue_planned_time_notice()
 		if self.status == "Resolved" and self.has_value_changed("status"):
 			queue_resolution(self.name)
@@ -133,53 +142,89 @@ def get_active_problems_for(client_company: str | None, service_center: str | No
 # --- fan-out to the clients of linked incidents (background jobs) -------------------------------------------
 
 
-def _open_linked_incidents(problem: str, fields: list[str]) -> list[dict]:
+def _open_linked_incidents(
+	problem: str, fields: list[str], limit: int | None = None, exclude: list[str] | None = None
+) -> list[dict]:
 	from xnet_helpdesk.incident_flow.lifecycle import OPEN_STATUSES
 
 	incident = frappe.qb.DocType("Incident")
-	return (
+	query = (
 		frappe.qb.from_(incident)
 		.select(*[incident[f] for f in fields])
 		.where(incident.global_problem == problem)
 		.where(incident.status.isin(list(OPEN_STATUSES)))
 		.orderby(incident.registered_on)
-		.run(as_dict=True)
 	)
+	if exclude:
+		query = query.where(incident.name.notin(exclude))
+	if limit:
+		query = query.limit(limit)
+	return query.run(as_dict=True)
 
 
 def notify_planned_time_change(problem: str, planned_resolution_time: str) -> int:
 	"""One e-mail per client address with open incidents linked to the problem. A job overtaken by a later
-	change does nothing: the later job tells the newer time. Returns the number of e-mails queued."""
+	change does nothing: the later job tells the newer time. Returns the number of addresses e-mailed."""
 	doc = frappe.get_doc("Global Problem", problem)
 	if doc.status != "Active" or str(get_datetime(doc.planned_resolution_time)) != planned_resolution_time:
 		return 0
-	by_address: dict[str, list[str]] = {}
-	languages: dict[str, str] = {}
-	fields = ["name", "contact_email", "client_language", "no_reply_possible"]
-	for row in _open_linked_incidents(problem, fields):
-		if row.contact_email and not row.no_reply_possible:  # a machine's address is never e-mailed
-			address = row.contact_email.lower()
-			by_address.setdefault(address, []).append(row.name)
-			if row.client_language:
-				languages.setdefault(address, row.client_language)
+	by_language = addresses_by_language(problem)
 	when = frappe.utils.format_datetime(doc.planned_resolution_time)
-	for address, incidents in by_address.items():
+	for language, addresses in by_language.items():
 		# in the client's language (their incident's, Russian when none, as the incidents' own e-mails),
-		# also from this background job; no query per address (an outage may have thousands)
-		with speaking(languages.get(address) or DEFAULT_LANGUAGE):
-			frappe.sendmail(
-				recipients=[address],
-				subject=_("New planned resolution time for {0}: {1}").format(doc.title, when),
-				message="<p>{}</p><p>{}</p>".format(
-					_("The planned resolution time of the problem {0} is now {1}.").format(
-						frappe.bold(doc.title), frappe.bold(when)
-					),
-					_("Your incidents: {0}").format(", ".join(incidents)),
+		# also from this background job
+		with speaking(language):
+			subject = _("New planned resolution time for {0}: {1}").format(doc.title, when)
+			message = "<p>{}</p><p>{}</p>".format(
+				_("The planned resolution time of the problem {0} is now {1}.").format(
+					frappe.bold(doc.title), frappe.bold(when)
 				),
-				reference_doctype="Global Problem",
-				reference_name=problem,
+				_("Your incidents linked to it show the new time on the support portal."),
 			)
-	return len(by_address)
+			queue_to_many(addresses, subject, message, "Global Problem", problem)
+	return sum(len(addresses) for addresses in by_language.values())
+
+
+def addresses_by_language(problem: str, updates_only: bool = False) -> dict[str, list[str]]:
+	"""The client addresses with open incidents linked to the problem, each once, by the language of their
+	e-mails (their first incident's, Russian when none). updates_only: without the clients who asked for no
+	more updates about it (on any of their incidents)."""
+	rows = _open_linked_incidents(
+		problem, ["contact_email", "client_language", "no_outage_updates", "no_reply_possible"]
+	)
+	# a machine's address (No Reply Possible) is never e-mailed
+	seen = {(row.contact_email or "").lower() for row in rows if row.no_reply_possible}
+	seen |= {(row.contact_email or "").lower() for row in rows if updates_only and row.no_outage_updates}
+	by_language = {}
+	for row in rows:
+		address = (row.contact_email or "").lower()
+		if address and address not in seen:
+			seen.add(address)
+			by_language.setdefault(row.client_language or DEFAULT_LANGUAGE, []).append(address)
+	return by_language
+
+
+def queue_to_many(addresses: list[str], subject: str, message: str, doctype: str, name: str, **extra):
+	"""One e-mail to many clients, rendered once: Frappe's Email Queue rows of up to BULK recipients, each
+	recipient sent their own copy (Frappe's bulk sending; nobody sees another client's address)."""
+	from frappe.email.doctype.email_queue.email_queue import QueueBuilder
+
+	for batch in frappe.utils.create_batch(addresses, BULK_RECIPIENTS):
+		builder = QueueBuilder(
+			recipients=list(batch),
+			subject=subject,
+			message=message,
+			reference_doctype=doctype,
+			reference_name=name,
+			**extra,
+		)
+		recipients = builder.final_recipients()
+		data = recipients and builder.as_dict(include_recipients=False)
+		if data:
+			queue = frappe.new_doc("Email Queue")
+			queue.update(data)
+			queue.set_recipients(recipients)
+			queue.insert(ignore_permissions=True)
 
 
 def queue_resolution(problem: str) -> None:
@@ -194,10 +239,13 @@ def queue_resolution(problem: str) -> None:
 	)
 
 
-def resolve_linked_incidents(problem: str, commit: bool = True) -> dict:
+def resolve_linked_incidents(problem: str, commit: bool = True, chunk: int | None = None) -> dict:
 	"""Resolve every open incident linked to a resolved problem, with its resolution text, e-mailing each
-	client. Each incident is one unit (workflow moves + e-mail in the Email Queue, committed together):
-	after a crash, running it again finishes the rest and no one is e-mailed twice."""
+	client once. Set-based, a chunk of incidents at a time (outages/resolution.py); each chunk's incidents,
+	history and e-mails are committed together: after a crash, running it again finishes the rest and no one
+	is e-mailed twice. An incident that breaks a rule (no engineer to resolve it) is left open and reported."""
+	from xnet_helpdesk.outages import resolution
+
 	doc = frappe.get_doc("Global Problem", problem)
 	result = {"resolved": [], "failed": []}
 	if doc.status != "Resolved":
@@ -205,23 +253,42 @@ def resolve_linked_incidents(problem: str, commit: bool = True) -> dict:
 	fallback_engineer = frappe.db.get_value(
 		"Support Engineer", {"user": doc.modified_by, "is_active": 1}, "name"
 	)
-	for row in _open_linked_incidents(problem, ["name"]):
+	size = chunk or resolution.CHUNK
+	while True:
+		names = [
+			row.name for row in _open_linked_incidents(problem, ["name"]) if row.name not in result["failed"]
+		][:size]
+		if not names:
+			return result
 		frappe.db.savepoint("xnet_problem_resolution")
 		try:
-			_resolve_one(row.name, doc, fallback_engineer)
+			done = resolution.resolve_chunk(names, doc, fallback_engineer)
 		except Exception:
 			frappe.db.rollback(save_point="xnet_problem_resolution")
-			frappe.log_error(f"Global problem {problem}: could not resolve {row.name}")
-			result["failed"].append(row.name)
-		else:
-			result["resolved"].append(row.name)
+			raise
+		result["resolved"].extend(done["resolved"])
+		result["failed"].extend(done["failed"])
 		if commit:
 			frappe.db.commit()
-	return result
+
+
+def resolved_mail(incident: str, problem) -> tuple[str, str]:
+	"""The problem's own Resolved e-mail, for a client no Notification tells (subject, body)."""
+	return (
+		_("Incident {0} is resolved: {1}").format(incident, problem.title),
+		"<p>{}</p>{}<p>{}</p>".format(
+			_("Your incident {0} was caused by the problem {1}, which is now resolved.").format(
+				frappe.bold(incident), frappe.bold(problem.title)
+			),
+			problem.resolution,
+			_("If something still does not work, reply to this e-mail or call us with the incident number."),
+		),
+	)
 
 
 def _resolve_one(name: str, problem, fallback_engineer: str | None) -> None:
-	"""Walk one incident to Resolved through the workflow. Its client hears of it once: through the standard
+	"""Walk one incident to Resolved through the workflow with full saves, as an engineer does by hand (the
+	reference the set-based resolution is compared with). Its client hears of it once: through the standard
 	notifications on Resolved (rating links included) when they send mail, else through our own e-mail; the
 	intermediate steps (Assign, Take into Work) are no news and notify no one."""
 	from xnet_helpdesk.assignment.decision import acting_as_system
@@ -244,21 +311,14 @@ def _resolve_one(name: str, problem, fallback_engineer: str | None) -> None:
 	frappe.db.set_value("Incident", name, "resolved_by_global_problem", 1, update_modified=False)
 	if (
 		incident.contact_email
-		and not incident.no_reply_possible
+		and not incident.no_reply_possible  # a machine's address is never e-mailed
 		and _client_mail_count(incident) == client_mail_before
 	):
+		subject, message = resolved_mail(name, problem)
 		frappe.sendmail(
 			recipients=[incident.contact_email],
-			subject=_("Incident {0} is resolved: {1}").format(name, problem.title),
-			message="<p>{}</p>{}<p>{}</p>".format(
-				_("Your incident {0} was caused by the problem {1}, which is now resolved.").format(
-					frappe.bold(name), frappe.bold(problem.title)
-				),
-				problem.resolution,
-				_(
-					"If something still does not work, reply to this e-mail or call us with the incident number."
-				),
-			),
+			subject=subject,
+			message=message,
 			reference_doctype="Incident",
 			reference_name=name,
 		)

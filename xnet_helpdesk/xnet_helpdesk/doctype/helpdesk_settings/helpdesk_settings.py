@@ -15,6 +15,8 @@ class HelpdeskSettings(Document):
 		assign_from_other_centers: DF.Check
 		assign_in_background: DF.Check
 		auto_close_days: DF.Int
+		burst_count: DF.Int
+		burst_window_minutes: DF.Int
 		default_priority: DF.Literal["Low", "Medium", "High", "Urgent"]
 		default_service_center: DF.Link | None
 		portal_link_expiry_days: DF.Int

@@ -83,6 +83,7 @@ class Incident(Document):
 		last_reopen_reason: DF.SmallText | None
 		naming_series: DF.Literal["INC-.YYYY.-.#####"]
 		needs_triage: DF.Check
+		no_outage_updates: DF.Check
 		no_reply_possible: DF.Check
 		planned_resolution_time: DF.Datetime | None
 		previous_incident: DF.Link | None

@@ -16,6 +16,8 @@ setup(
 		# frappe itself is provided by the bench
 		"ldap3~=2.9",
 		"requests>=2.31",
+		# callers' numbers to E.164 (telephony/numbers.py); Frappe 15 depends on it too
+		"phonenumbers>=8.13",
 		# Frappe 15 pins pytz==2023.3, whose Asia/Almaty is still UTC+6: Kazakhstan moved to UTC+5 on
 		# 1 March 2024 (tzdata 2024a). Frappe's "now" must be the real time (README, "Kazakhstan's clock")
 		"pytz>=2024.1",

@@ -18,7 +18,7 @@ after_uninstall = "xnet_helpdesk.setup.uninstall.after_uninstall"
 # ----
 # list colours, kanban and the operator's quick entry live beside the Incident doctype
 # the Desk's clock from the server's tzdata (Frappe 15's moment-timezone still has Asia/Almaty at UTC+6)
-app_include_js = ["/assets/xnet_helpdesk/js/desk_clock.js"]
+app_include_js = ["/assets/xnet_helpdesk/js/desk_clock.js", "/assets/xnet_helpdesk/js/call_popup.js"]
 extend_bootinfo = ["xnet_helpdesk.business_hours.desk_clock.extend_bootinfo"]
 
 # Permissions: one scope function feeds both the list condition and the document check
@@ -29,6 +29,7 @@ permission_query_conditions = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_query_conditions",
 	"Engineer Rating": "xnet_helpdesk.permissions.scope.rating_query_conditions",
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_query_conditions",
+	"Call": "xnet_helpdesk.permissions.scope.call_query_conditions",
 	# Frappe's doctypes the helpdesk's roles are granted (setup/permissions_setup.py): those rights reach
 	# the helpdesk's own records only (its workflow, notifications, support mailbox, callers' contacts, …)
 	"Workflow": f"{_configuration}.query_conditions",
@@ -43,6 +44,7 @@ has_permission = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_has_permission",
 	"Engineer Rating": "xnet_helpdesk.permissions.scope.rating_has_permission",
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_has_permission",
+	"Call": "xnet_helpdesk.permissions.scope.call_has_permission",
 	"Workflow": f"{_configuration}.has_permission",
 	"Notification": f"{_configuration}.has_permission",
 	"Assignment Rule": f"{_configuration}.has_permission",
@@ -66,6 +68,8 @@ doc_events = {
 		"before_validate": [
 			f"{_contacts}.keep_to_the_helpdesk",
 			"xnet_helpdesk.intake.phone.normalize_contact_phones",
+			# each phone's E.164 key, which an incoming call is looked up by (telephony/identify.py)
+			"xnet_helpdesk.telephony.identify.fill_caller_keys",
 		],
 		"on_update": _clear_scope,
 		"on_trash": _clear_scope,
@@ -76,6 +80,8 @@ doc_events = {
 		"on_trash": "xnet_helpdesk.assignment.engine.clear_center_cache",
 	},
 	"User": {"on_update": _clear_scope},
+	# an incident registered from a caller card: the call leads to it
+	"Incident": {"after_insert": "xnet_helpdesk.telephony.callbacks.link_incident"},
 	# every queued e-mail leaves within seconds, not on the scheduler's 4-minute tick (the queue still retries)
 	"Email Queue": {"after_insert": "xnet_helpdesk.outgoing.prompt.send_soon"},
 	# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached)
@@ -132,6 +138,8 @@ scheduler_events = {
 	"daily": [
 		"xnet_helpdesk.assignment.engine.recount_open_load",
 		"xnet_helpdesk.incident_flow.auto_close.close_quiet_resolved_incidents",
+		# calls older than Helpdesk Settings' Keep Calls (Days)
+		"xnet_helpdesk.telephony.callbacks.purge_old_calls",
 	],
 }
 

@@ -62,7 +62,13 @@
 			delete values.contact_phone;
 		}
 		Object.values(dialogs).forEach((d) => d.hide());
-		frappe.new_doc("Incident", values);
+		// the full form, not the quick entry; the values set on the new document itself, since route
+		// options skip no-copy fields such as the call
+		frappe.model.with_doctype("Incident", () => {
+			const doc = frappe.model.get_new_doc("Incident");
+			Object.assign(doc, values);
+			frappe.set_route("Form", "Incident", doc.name);
+		});
 	}
 
 	function show(card, answered) {

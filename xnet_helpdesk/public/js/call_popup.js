@@ -91,10 +91,13 @@
 		window.xnet_last_call_card = { card: card, shown_at: Date.now() };
 	}
 
-	frappe.realtime.on("xnet_call_ringing", (card) => show(card, false));
-	frappe.realtime.on("xnet_call_answered", (card) => show(card, true));
-	frappe.realtime.on("xnet_call_ended", (message) => {
-		const dialog = dialogs[message.call];
-		if (dialog) dialog.hide();
+	// the realtime socket exists once the Desk has started (frappe.realtime.on drops listeners before)
+	$(document).on("app_ready", () => {
+		frappe.realtime.on("xnet_call_ringing", (card) => show(card, false));
+		frappe.realtime.on("xnet_call_answered", (card) => show(card, true));
+		frappe.realtime.on("xnet_call_ended", (message) => {
+			const dialog = dialogs[message.call];
+			if (dialog) dialog.hide();
+		});
 	});
 })();

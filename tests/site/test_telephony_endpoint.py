@@ -13,6 +13,7 @@ from tests.site import telephony_helpers as t
 def cti(world, server):
 	built = t.build(world)
 	t.cleanup_calls()
+	frappe.cache.delete_keys("rl:xnet_helpdesk.telephony.api.event")
 	yield built
 	t.cleanup_calls()
 
@@ -347,3 +348,21 @@ def test_bad_input_leaves_an_existing_call_unchanged(server, cti):
 	first = t.stored(cid)
 	assert t.post(server, {"event": "hangup", "callId": cid, "cause": "bored"}).status_code == 400
 	assert t.stored(cid).modified == first.modified
+
+
+# --- rate limit ------------------------------------------------------------------------------------
+
+
+def test_events_beyond_the_rate_limit_are_refused(server, cti):
+	from frappe.installer import update_site_config
+
+	frappe.cache.delete_keys("rl:xnet_helpdesk.telephony.api.event")
+	update_site_config("xnet_cti_rate_limit", 3)
+	try:
+		ids = [t.call_id() for _ in range(4)]
+		statuses = [t.new_call(server, cid).status_code for cid in ids]
+		assert statuses == [200, 200, 200, 429]
+		assert t.stored(ids[-1]) is None
+	finally:
+		update_site_config("xnet_cti_rate_limit", "None")
+		frappe.cache.delete_keys("rl:xnet_helpdesk.telephony.api.event")

@@ -127,7 +127,7 @@ def card_latency(calls: int) -> None:
 	world = build()
 	cti = t.build(world)
 	port = _free_port()
-	previous = frappe.conf.get("socketio_port")
+	previous = frappe.get_file_json(frappe.get_site_path("site_config.json")).get("socketio_port")
 	update_site_config("socketio_port", port)
 	env = {**os.environ, "FRAPPE_SITE": frappe.local.site, "FRAPPE_SOCKETIO_PORT": str(port)}
 	realtime = subprocess.Popen(

@@ -20,7 +20,7 @@ after_uninstall = "xnet_helpdesk.setup.uninstall.after_uninstall"
 # ----
 # list colours, kanban and the operator's quick entry live beside the Incident doctype
 # the Desk's clock from the server's tzdata (Frappe 15's moment-timezone still has Asia/Almaty at UTC+6)
-app_include_js = ["/assets/xnet_helpdesk/js/desk_clock.js"]
+app_include_js = ["/assets/xnet_helpdesk/js/desk_clock.js", "/assets/xnet_helpdesk/js/call_popup.js"]
 extend_bootinfo = ["xnet_helpdesk.business_hours.desk_clock.extend_bootinfo"]
 
 # Permissions: one scope function feeds both the list condition and the document check
@@ -31,6 +31,7 @@ permission_query_conditions = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_query_conditions",
 	"Engineer Rating": "xnet_helpdesk.permissions.scope.rating_query_conditions",
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_query_conditions",
+	"Call": "xnet_helpdesk.permissions.scope.call_query_conditions",
 	# Frappe's doctypes the helpdesk's roles are granted (setup/permissions_setup.py): those rights reach
 	# the helpdesk's own records only (its workflow, notifications, support mailbox, callers' contacts, …)
 	"Workflow": f"{_configuration}.query_conditions",
@@ -45,6 +46,7 @@ has_permission = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_has_permission",
 	"Engineer Rating": "xnet_helpdesk.permissions.scope.rating_has_permission",
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_has_permission",
+	"Call": "xnet_helpdesk.permissions.scope.call_has_permission",
 	"Workflow": f"{_configuration}.has_permission",
 	"Notification": f"{_configuration}.has_permission",
 	"Assignment Rule": f"{_configuration}.has_permission",
@@ -71,20 +73,25 @@ doc_events = {
 		"before_validate": [
 			f"{_contacts}.keep_to_the_helpdesk",
 			"xnet_helpdesk.intake.phone.normalize_contact_phones",
+			# each phone's E.164 key, which an incoming call is looked up by (telephony/identify.py)
+			"xnet_helpdesk.telephony.identify.fill_caller_keys",
 		],
 		"on_update": _clear_scope,
 		"on_trash": _clear_scope,
 	},
 	"Support Engineer": {"on_update": _clear_scope, "on_trash": _clear_scope},
-	# the public outage board is cached per language: any change of a problem or an update shows at once
-	# a burst of new incidents from one center raises a Possible outage alert (outages/detector.py)
 	"Incident": {
 		# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached): the
 		# wrapper replaces Frappe's handler before an incident's save reaches its on_update hooks
 		"before_validate": "xnet_helpdesk.overrides.workflow_action.install",
-		# a burst of new incidents in one center is probably an outage (outages/detector.py)
-		"after_insert": "xnet_helpdesk.outages.detector.check",
+		"after_insert": [
+			# a burst of new incidents in one center is probably an outage (outages/detector.py)
+			"xnet_helpdesk.outages.detector.check",
+			# the call it was registered from points to it (telephony/callbacks.py)
+			"xnet_helpdesk.telephony.callbacks.link_incident",
+		],
 	},
+	# the public outage board is cached per language: any change of a problem or an update shows at once
 	"Global Problem": {"on_change": _clear_board, "on_trash": _clear_board},
 	"Global Problem Update": {"on_change": _clear_board, "on_trash": _clear_board},
 	"Service Center": {
@@ -149,6 +156,8 @@ scheduler_events = {
 	"daily": [
 		"xnet_helpdesk.assignment.load.recount_open_load",
 		"xnet_helpdesk.incident_flow.auto_close.close_quiet_resolved_incidents",
+		# calls older than Helpdesk Settings' Keep Calls (Days)
+		"xnet_helpdesk.telephony.callbacks.purge_old_calls",
 	],
 }
 

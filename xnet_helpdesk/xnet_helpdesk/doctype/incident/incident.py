@@ -48,6 +48,7 @@ class Incident(Document):
 		assigned_on: DF.Datetime | None
 		assignment_pending_since: DF.Datetime | None
 		assignment_queued_on: DF.Datetime | None
+		call: DF.Link | None
 		cancellation_reason: DF.SmallText | None
 		cancelled_on: DF.Datetime | None
 		category: DF.Link | None

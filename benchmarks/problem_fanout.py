@@ -60,8 +60,8 @@ def main():
 	import frappe
 	from frappe.utils import add_to_date, now_datetime
 
+	from xnet_helpdesk.outages import fanout, notices
 	from xnet_helpdesk.outgoing import outbox
-	from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
 
 	setup(frappe)
 	since = now_datetime()
@@ -85,7 +85,7 @@ def main():
 		problem.planned_resolution_time = add_to_date(since, hours=6)
 		_, eta_request = timed(lambda: (problem.save(), frappe.db.commit()))
 		eta_mails, eta_job = timed(
-			lambda: gp.notify_planned_time_change(problem.name, str(problem.planned_resolution_time))
+			lambda: notices.notify_planned_time_change(problem.name, str(problem.planned_resolution_time))
 		)
 		frappe.db.commit()
 
@@ -93,7 +93,7 @@ def main():
 		problem.status = "Resolved"
 		problem.resolution = "<p>Магистральный канал восстановлен.</p>"
 		_, resolve_request = timed(lambda: (problem.save(), frappe.db.commit()))
-		result, resolve_job = timed(lambda: gp.resolve_linked_incidents(problem.name))
+		result, resolve_job = timed(lambda: fanout.resolve_linked_incidents(problem.name))
 		delivered, mail_job = timed(lambda: deliver_everything(frappe, outbox))
 		mailed = frappe.db.sql(
 			"""select count(distinct r.recipient) from `tabEmail Queue` q
@@ -114,7 +114,8 @@ def main():
 				"xnet_helpdesk.assignment.jobs.retry_waiting",
 			}
 			| {
-				f"{gp.__name__}.{name}" for name in ("notify_planned_time_change", "resolve_linked_incidents")
+				f"{notices.__name__}.notify_planned_time_change",
+				f"{fanout.__name__}.resolve_linked_incidents",
 			},
 		)
 

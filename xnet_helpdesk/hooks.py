@@ -149,7 +149,7 @@ scheduler_events = {
 		],
 	},
 	"hourly": [
-		"xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem.resume_unfinished_resolutions",
+		"xnet_helpdesk.outages.fanout.resume_unfinished_resolutions",
 		# enqueues each directory source whose daily or hourly sync is due (run on the long queue)
 		"xnet_helpdesk.directory.sync.enqueue_due_syncs",
 	],

@@ -14,9 +14,8 @@ from tests.harness.assignment_world import ensure_outgoing_email_account, reset_
 from tests.harness.jobs import after_commit_methods
 from tests.harness.states import bring_to
 from tests.harness.world import make_incident
-from xnet_helpdesk.outages import resolution, updates
+from xnet_helpdesk.outages import fanout, notices, resolution, updates
 from xnet_helpdesk.outgoing.outbox import deliver_all
-from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
 
 
 def emails(doctype, name):
@@ -67,7 +66,7 @@ def test_new_planned_time_is_e_mailed_from_a_background_job_once_per_client(worl
 		frappe.db.get_value("Incident", incidents["assigned"].name, "planned_resolution_time")
 	) == (get_datetime(new_time))
 
-	sent = gp.notify_planned_time_change(problem.name, str(get_datetime(new_time)))
+	sent = notices.notify_planned_time_change(problem.name, str(get_datetime(new_time)))
 	open_clients = {"karmet_client", "karmet_client2", "karbank_client", "almatrade_client"}
 	assert sent == len(open_clients)  # karmet_client has two open incidents: one e-mail
 	recipients = frappe.get_all(
@@ -79,7 +78,10 @@ def test_new_planned_time_is_e_mailed_from_a_background_job_once_per_client(worl
 	assert world["users"]["karmet_rep"] not in recipients  # their incident is closed
 
 	# a job overtaken by a later change stays silent
-	assert gp.notify_planned_time_change(problem.name, str(get_datetime(new_time) - timedelta(hours=1))) == 0
+	assert (
+		notices.notify_planned_time_change(problem.name, str(get_datetime(new_time) - timedelta(hours=1)))
+		== 0
+	)
 
 
 def test_resolution_fan_out_survives_a_crash_and_e_mails_no_one_twice(world, outage, monkeypatch):
@@ -103,7 +105,7 @@ def test_resolution_fan_out_survives_a_crash_and_e_mails_no_one_twice(world, out
 	mail_before = {key: len(emails("Incident", incidents[key].name)) for key in (*open_ones, "closed")}
 	monkeypatch.setattr(resolution, "bulk_insert", die_in_second_chunk)
 	with pytest.raises(SystemExit):
-		gp.resolve_linked_incidents(problem.name, commit=False, chunk=2)
+		fanout.resolve_linked_incidents(problem.name, commit=False, chunk=2)
 	frappe.db.rollback(save_point="xnet_problem_resolution")  # what the dead worker had not committed
 	monkeypatch.setattr(resolution, "bulk_insert", real)
 	resolved_before_crash = frappe.db.count(
@@ -111,7 +113,7 @@ def test_resolution_fan_out_survives_a_crash_and_e_mails_no_one_twice(world, out
 	)
 	assert resolved_before_crash == 2  # the first chunk, committed
 
-	result = gp.resolve_linked_incidents(problem.name, commit=False, chunk=2)
+	result = fanout.resolve_linked_incidents(problem.name, commit=False, chunk=2)
 	assert result["failed"] == [incidents["no_engineer"].name]  # no engineer to be rated: left open
 	assert len(result["resolved"]) == 2  # the rest after the two done before the crash
 
@@ -127,7 +129,7 @@ def test_resolution_fan_out_survives_a_crash_and_e_mails_no_one_twice(world, out
 	assert len(emails("Incident", incidents["closed"].name)) == mail_before["closed"]
 	assert frappe.db.get_value("Incident", incidents["no_engineer"].name, "status") == "Registered"
 
-	again = gp.resolve_linked_incidents(problem.name, commit=False)
+	again = fanout.resolve_linked_incidents(problem.name, commit=False)
 	assert again["resolved"] == []
 	for key in ("assigned", "in_progress", "awaiting", "registered"):
 		assert len(emails("Incident", incidents[key].name)) == mail_before[key] + 1
@@ -214,20 +216,20 @@ def test_set_based_resolution_ends_where_a_resolution_by_hand_ends(world, outage
 	problem.resolution = "<p>Магистральный канал восстановлен</p>"
 	problem.save()
 
-	gp._resolve_one(by_hand.name, problem, None)
+	fanout._resolve_one(by_hand.name, problem, None)
 	result = resolution.resolve_chunk([by_fanout.name], problem, None)
 	assert result == {"resolved": [by_fanout.name], "failed": []}
 	assert frappe.db.get_value("Support Engineer", engineer, "open_load") == load_before - 2
 	deliver_all(commit=False)
 
-	hand, fanout = frappe.get_doc("Incident", by_hand.name), frappe.get_doc("Incident", by_fanout.name)
-	assert fanout.status == "Resolved"
-	for field in fanout.meta.get_valid_columns():
+	hand, bulk = frappe.get_doc("Incident", by_hand.name), frappe.get_doc("Incident", by_fanout.name)
+	assert bulk.status == "Resolved"
+	for field in bulk.meta.get_valid_columns():
 		if field in OWN:
 			continue
-		theirs, ours = hand.get(field), fanout.get(field)
+		theirs, ours = hand.get(field), bulk.get(field)
 		if field == "_comments":  # the e-mails' timeline entries, named after each incident's own rows
-			theirs, ours = comments_of(theirs, hand.name), comments_of(ours, fanout.name)
+			theirs, ours = comments_of(theirs, hand.name), comments_of(ours, bulk.name)
 		if isinstance(theirs, datetime):
 			assert abs((get_datetime(ours) - theirs).total_seconds()) < 60, field
 		else:
@@ -257,7 +259,7 @@ def test_set_based_resolution_obeys_the_admins_notification_conditions(world, ou
 	problem.status = "Resolved"
 	problem.resolution = "<p>Восстановлено</p>"
 	problem.save()
-	result = gp.resolve_linked_incidents(problem.name, commit=False)
+	result = fanout.resolve_linked_incidents(problem.name, commit=False)
 	assert incidents["in_progress"].name in result["resolved"]
 	excluded = frappe.get_all(
 		"Email Queue",
@@ -292,7 +294,7 @@ def test_unfinished_resolutions_are_requeued(world, outage):
 	problem.resolution = "<p>Восстановлено</p>"
 	problem.save()
 	frappe.db.after_commit.reset()
-	gp.resume_unfinished_resolutions()
+	fanout.resume_unfinished_resolutions()
 	assert any(m.endswith("global_problem.resolve_linked_incidents") for m in after_commit_methods())
 
 
@@ -323,7 +325,7 @@ def test_a_machines_address_is_not_told_the_planned_time(world, outage):
 	new_time = now_datetime() + timedelta(hours=6)
 	problem.planned_resolution_time = new_time
 	problem.save()
-	sent = gp.notify_planned_time_change(problem.name, str(get_datetime(new_time)))
+	sent = notices.notify_planned_time_change(problem.name, str(get_datetime(new_time)))
 	assert sent == 3  # karmet_client, karmet_client2, almatrade_client; not karbank_client
 	recipients = frappe.get_all(
 		"Email Queue Recipient",
@@ -428,7 +430,7 @@ def test_a_client_who_opted_out_gets_no_more_updates_but_hears_of_the_resolution
 	problem.status = "Resolved"
 	problem.resolution = "<p>Восстановлено</p>"
 	problem.save()
-	gp.resolve_linked_incidents(problem.name, commit=False)
+	fanout.resolve_linked_incidents(problem.name, commit=False)
 	assert emails("Incident", incidents["assigned"].name)  # the Resolved e-mail still goes
 
 

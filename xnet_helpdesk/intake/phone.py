@@ -10,8 +10,8 @@ from pypika.terms import Criterion
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_phone
 from xnet_helpdesk.incident_flow.contacts import contact_company
 from xnet_helpdesk.incident_flow.lifecycle import OPEN_STATUSES
+from xnet_helpdesk.outages.active import get_active_problems_for
 from xnet_helpdesk.permissions.contacts import contact_search_condition
-from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import get_active_problems_for
 
 MIN_PHONE_DIGITS = 5
 MAX_RESULTS = 10

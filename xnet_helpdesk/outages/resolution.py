@@ -94,7 +94,7 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 
 def walk(row, problem, fallback_engineer: str | None, writes: Writes) -> None:
 	"""The saves a resolution by hand makes (global_problem._resolve_one), in memory."""
-	from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import _transitions_to_resolved
+	from xnet_helpdesk.outages.fanout import transitions_to_resolved
 
 	stored = frappe.get_doc({**row, "doctype": "Incident"})
 	incident = frappe.get_doc({**row, "doctype": "Incident"})
@@ -102,7 +102,7 @@ def walk(row, problem, fallback_engineer: str | None, writes: Writes) -> None:
 	if not incident.engineer:
 		frappe.throw(_("Incident {0} has no engineer to resolve it").format(incident.name))
 	incident.resolution_details = problem.resolution
-	path = _transitions_to_resolved(incident.workflow_state)
+	path = transitions_to_resolved(incident.workflow_state)
 	before = save_in_memory(incident, stored, notify=not path, writes=writes)
 	for step, transition in enumerate(path, 1):
 		incident.workflow_state = transition.next_state
@@ -343,7 +343,7 @@ def client_heard(incident, writes: Writes) -> bool:
 
 def fallback_email(incident, problem, writes: Writes) -> None:
 	"""No Notification told the client (an admin turned it off): the problem's own short e-mail."""
-	from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import resolved_mail
+	from xnet_helpdesk.outages.fanout import resolved_mail
 
 	subject, message = resolved_mail(incident.name, problem)
 	queue_email(incident, subject, message, [incident.contact_email], [], [], None, writes)

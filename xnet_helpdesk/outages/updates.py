@@ -44,10 +44,7 @@ def queue_notice(update: str) -> None:
 
 def notify_clients(update: str) -> int:
 	"""E-mail the update once to each client address concerned. Returns how many addresses were e-mailed."""
-	from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import (
-		addresses_by_language,
-		queue_to_many,
-	)
+	from xnet_helpdesk.outages.notices import addresses_by_language, queue_to_many
 
 	row = frappe.db.get_value(
 		"Global Problem Update",

@@ -6,8 +6,8 @@ import frappe
 from frappe import _
 
 from xnet_helpdesk.intake.phone import _caller
+from xnet_helpdesk.outages.active import get_active_problems_for
 from xnet_helpdesk.telephony.numbers import display
-from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import get_active_problems_for
 
 
 def card_for(doc) -> dict:

@@ -120,8 +120,6 @@ scheduler_events = {
 		"*/5 * * * *": [
 			"xnet_helpdesk.assignment.engine.retry_waiting",
 			"xnet_helpdesk.sla.service.check_agreements",
-			# portal ratings whose background job was lost (normally stored within seconds)
-			"xnet_helpdesk.portal.actions.apply_all_pending_ratings",
 		],
 	},
 	"hourly": [

@@ -1036,12 +1036,6 @@ def main() -> int:
 			return signing.sign(key, incident["name"], contact_identity(incident), expires)
 
 		load = Load(services.base, auth, ledger, imap, tokens)
-		figure_lines = []
-		if not arguments.no_figures:
-			seconds = arguments.figures_seconds or (8 if smoke else 20)
-			say(f"figures: {seconds} s each")
-			figure_lines = figures(load, sink, seconds)
-			print("\n".join(figure_lines), flush=True)
 		load.start()
 		say(f"load running; {phase:.0f} s of load before each fault")
 		time.sleep(phase)
@@ -1063,10 +1057,20 @@ def main() -> int:
 		say("load stopped; the final check over everything")
 		result, recovered = settle(frappe, ledger, sink, ended, timeout)
 		print_table("at the end: everything the run acknowledged", result, recovered, timeout)
-		print(
-			f"\nrequests: {ledger.requests['2xx']} answered 2xx, {ledger.requests['failed']} failed or refused"
+		requests_made, registered_count, mails_count = (
+			dict(ledger.requests),
+			len(ledger.incidents),
+			len(ledger.mails),
 		)
-		print(f"incidents registered over REST: {len(ledger.incidents)}; mails appended: {len(ledger.mails)}")
+		# the figures last: their bursts leave a backlog that would slow the faults' recoveries
+		figure_lines = []
+		if not arguments.no_figures:
+			seconds = arguments.figures_seconds or (8 if smoke else 20)
+			say(f"figures: {seconds} s each")
+			figure_lines = figures(load, sink, seconds)
+			print("\n".join(figure_lines), flush=True)
+		print(f"\nrequests: {requests_made['2xx']} answered 2xx, {requests_made['failed']} failed or refused")
+		print(f"incidents registered over REST: {registered_count}; mails appended: {mails_count}")
 		print("\nfault                                                  lost   dup  recovered")
 		for title, row, took in summaries:
 			lost = sum(r["lost"] for r in row.values())

@@ -115,7 +115,11 @@ make_email_body_message = "xnet_helpdesk.intake.mail_templates.mark_outgoing"
 scheduler_events = {
 	"cron": {
 		# incident e-mails whose after-commit job was lost (normally sent within seconds)
-		"* * * * *": ["xnet_helpdesk.intake.outbox.deliver_stale"],
+		# and e-mails left "Sending" by a sender that died mid-send (a killed worker)
+		"* * * * *": [
+			"xnet_helpdesk.intake.outbox.deliver_stale",
+			"xnet_helpdesk.outgoing.prompt.release_stuck",
+		],
 		# incidents nobody was free for; also enqueued when an engineer becomes free
 		"*/5 * * * *": [
 			"xnet_helpdesk.assignment.engine.retry_waiting",

@@ -119,6 +119,8 @@ scheduler_events = {
 		"* * * * *": [
 			"xnet_helpdesk.intake.outbox.deliver_stale",
 			"xnet_helpdesk.outgoing.prompt.release_stuck",
+			# the support mailbox every minute (Frappe 15 pulls every 10 minutes)
+			"xnet_helpdesk.overrides.email_account.pull_every_minute",
 		],
 		# incidents nobody was free for; also enqueued when an engineer becomes free
 		"*/5 * * * *": [

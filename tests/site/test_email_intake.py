@@ -688,3 +688,17 @@ def test_a_row_left_sending_by_a_killed_sender_is_sent_once_later(servers, accou
 	assert frappe.db.get_value("Email Queue", done, "status") == "Sent"
 	frappe.db.set_value("Email Queue", fresh, "status", "Not Sent")
 	frappe.db.commit()
+
+
+def test_the_mailbox_is_pulled_every_minute(site):
+	"""Frappe's own schedule pulls every 10 minutes: a client's mail waited that long to become an incident."""
+	from xnet_helpdesk.overrides.email_account import pull_every_minute
+
+	job = frappe.db.get_value(
+		"Scheduled Job Type",
+		{"method": "xnet_helpdesk.overrides.email_account.pull_every_minute"},
+		["cron_format", "stopped"],
+		as_dict=True,
+	)
+	assert job == {"cron_format": "* * * * *", "stopped": 0}
+	assert callable(pull_every_minute)

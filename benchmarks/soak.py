@@ -195,7 +195,10 @@ class Sink:
 		with self.lock:
 			arrivals = list(self.arrivals)
 		for subject, arrived in arrivals:
-			if not any(word in subject.lower() for word in REGISTERED_WORDS):
+			# a reply's forward to the engineer keeps the client's "Re:" subject: not a Registered e-mail
+			if subject.lower().startswith("re:") or not any(
+				word in subject.lower() for word in REGISTERED_WORDS
+			):
 				continue
 			for number in re.findall(r"INC-\d{4}-\d+", subject):
 				found.setdefault(number, []).append(arrived)
@@ -628,7 +631,7 @@ class Load:
 				target = self.to_reply.pop(0) if self.to_reply and random.random() < 0.4 else None
 			if target:
 				address = self.ledger.incidents[target]["email"]
-				message["Subject"] = f"Re: Инцидент {target} зарегистрирован: {token}"
+				message["Subject"] = f"Re: {target}: {token} ещё вопрос"
 			else:
 				address = f"mailer.{token.lower()}@{DOMAIN}"
 				message["Subject"] = f"{token} Не работает 1С"

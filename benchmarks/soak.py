@@ -153,7 +153,8 @@ class Sink:
 
 	def __init__(self):
 		self.port = free_port()
-		self.arrivals: list[tuple[str, float]] = []
+		self.arrivals: list[tuple[str, float, str]] = []
+		self.resent = 0
 		self.lock = threading.Lock()
 		self.controller = None
 		self.start()
@@ -172,7 +173,13 @@ class Sink:
 				message = email.message_from_bytes(envelope.content, policy=policy.default)
 				with sink.lock:
 					for _recipient in envelope.rcpt_tos:
-						sink.arrivals.append((str(message["Subject"] or ""), time.monotonic()))
+						sink.arrivals.append(
+							(
+								str(message["Subject"] or ""),
+								time.monotonic(),
+								str(message["Message-Id"] or ""),
+							)
+						)
 				return "250 OK"
 
 		self.controller = Controller(
@@ -190,18 +197,27 @@ class Sink:
 			self.controller = None
 
 	def registered_mails(self) -> dict[str, list[float]]:
-		"""Incident number -> arrival times of its Registered e-mails."""
+		"""Incident number -> arrival times of its Registered e-mails (distinct messages: a message the queue
+		sent again with the same Message-ID, after a sender died between the server's OK and recording it,
+		is one e-mail to the client's mail program; those re-sends are counted in self.resent)."""
 		found: dict[str, list[float]] = {}
+		seen: set[str] = set()
+		resent = 0
 		with self.lock:
 			arrivals = list(self.arrivals)
-		for subject, arrived in arrivals:
+		for subject, arrived, message_id in arrivals:
 			# a reply's forward to the engineer keeps the client's "Re:" subject: not a Registered e-mail
 			if subject.lower().startswith("re:") or not any(
 				word in subject.lower() for word in REGISTERED_WORDS
 			):
 				continue
+			if message_id and message_id in seen:
+				resent += 1
+				continue
+			seen.add(message_id)
 			for number in re.findall(r"INC-\d{4}-\d+", subject):
 				found.setdefault(number, []).append(arrived)
+		self.resent = resent
 		return found
 
 
@@ -675,8 +691,9 @@ CHECKS = [
 ]
 
 
-def check(frappe, ledger: Ledger, sink: Sink, until: float) -> dict[str, dict]:
-	"""Everything acknowledged before `until` (monotonic): per check, ok / lost / duplicated."""
+def check(frappe, ledger: Ledger, sink: Sink, until: float, until_stamp) -> dict[str, dict]:
+	"""Everything acknowledged before `until` (monotonic; `until_stamp` the site's clock then): per check,
+	ok / lost / duplicated."""
 	frappe.db.rollback()
 	result = {key: {"ok": 0, "lost": 0, "dup": 0} for key, _ in CHECKS}
 	with ledger.lock:
@@ -771,7 +788,9 @@ def check(frappe, ledger: Ledger, sink: Sink, until: float) -> dict[str, dict]:
 		set(names)
 		& set(
 			frappe.get_all(
-				"Pending Notification", filters={"reference_doctype": "Incident"}, pluck="reference_name"
+				"Pending Notification",
+				filters={"reference_doctype": "Incident", "creation": ("<=", until_stamp)},
+				pluck="reference_name",
 			)
 		)
 	)
@@ -798,9 +817,12 @@ def print_table(title: str, result: dict, recovered: float | None, timeout: floa
 
 def settle(frappe, ledger, sink, until: float, timeout: float) -> tuple[dict, float | None]:
 	"""Check until everything acknowledged before `until` holds, or the timeout."""
+	from frappe.utils import add_to_date, now_datetime
+
 	started = last = time.monotonic()
+	until_stamp = add_to_date(now_datetime(), seconds=until - started)
 	while True:
-		result = check(frappe, ledger, sink, until)
+		result = check(frappe, ledger, sink, until, until_stamp)
 		if not bad(result):
 			return result, time.monotonic() - started
 		if time.monotonic() - started > timeout:
@@ -1088,6 +1110,9 @@ def main() -> int:
 			print("\n".join(figure_lines), flush=True)
 		print(f"\nrequests: {requests_made['2xx']} answered 2xx, {requests_made['failed']} failed or refused")
 		print(f"incidents registered over REST: {registered_count}; mails appended: {mails_count}")
+		print(
+			f"e-mails the queue sent again with the same Message-ID (one e-mail to the client): {sink.resent}"
+		)
 		print("\nfault                                                  lost   dup  recovered")
 		for title, row, took in summaries:
 			lost = sum(r["lost"] for r in row.values())

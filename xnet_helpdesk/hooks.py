@@ -139,13 +139,17 @@ make_email_body_message = "xnet_helpdesk.outgoing.mail_templates.mark_outgoing"
 scheduler_events = {
 	"cron": {
 		# incident e-mails whose after-commit job was lost (normally sent within seconds)
-		"* * * * *": ["xnet_helpdesk.outgoing.outbox.deliver_stale"],
+		# and e-mails left "Sending" by a sender that died mid-send (a killed worker)
+		"* * * * *": [
+			"xnet_helpdesk.outgoing.outbox.deliver_stale",
+			"xnet_helpdesk.outgoing.prompt.release_stuck",
+			# the support mailbox every minute (Frappe 15 pulls every 10 minutes)
+			"xnet_helpdesk.overrides.email_account.pull_every_minute",
+		],
 		# incidents nobody was free for; also enqueued when an engineer becomes free
 		"*/5 * * * *": [
 			"xnet_helpdesk.assignment.jobs.retry_waiting",
 			"xnet_helpdesk.sla.service.check_agreements",
-			# portal ratings whose background job was lost (normally stored within seconds)
-			"xnet_helpdesk.portal.actions.apply_all_pending_ratings",
 		],
 	},
 	"hourly": [

@@ -171,12 +171,7 @@ def replies(incident: str) -> list[dict]:
 
 
 def rating_of(incident: str) -> dict | None:
-	"""The client's rating: one just submitted (still being stored) or the stored one."""
-	from xnet_helpdesk.portal.actions import pending_rating
-
-	pending = pending_rating(incident)
-	if pending:
-		return frappe._dict(stars=pending["stars"], comment=pending["comment"])
+	"""The client's stored rating."""
 	return frappe.db.get_value(
 		"Engineer Rating", incident, ["stars", "comment", "submitted_on"], as_dict=True
 	)

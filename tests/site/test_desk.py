@@ -32,6 +32,8 @@ CARDS = {
 	"Unassigned Incidents": {"status": ["in", OPEN], "engineer": ["is", "not set"]},
 	"Open Incidents": {"status": ["in", OPEN]},
 }
+# the callback list's card counts calls (telephony/callbacks.py): shown to whoever reads calls
+CALL_CARDS = {"Calls to Call Back"}
 BY_CENTER_CHART = "Open Incidents by Service Center"
 PER_DAY_CHART = "Incidents Registered per Day"
 INCIDENT_CHARTS = (BY_CENTER_CHART, PER_DAY_CHART)
@@ -86,7 +88,7 @@ def test_workspace_cards_and_charts_are_installed(site):
 	workspace = frappe.get_doc("Workspace", WORKSPACE)
 	assert workspace.module == MODULE
 	assert workspace.public
-	assert {row.number_card_name for row in workspace.number_cards} == set(CARDS)
+	assert {row.number_card_name for row in workspace.number_cards} == set(CARDS) | CALL_CARDS
 	assert {row.chart_name for row in workspace.charts} == set(CHARTS)
 	shortcuts = {row.label: row for row in workspace.shortcuts}
 	for doctype in (
@@ -110,7 +112,7 @@ def test_workspace_cards_and_charts_are_installed(site):
 	placed = {
 		(b["type"], next(iter(v for k, v in b["data"].items() if k.endswith("_name")), None)) for b in blocks
 	}
-	for name in CARDS:
+	for name in (*CARDS, *CALL_CARDS):
 		assert ("number_card", name) in placed
 	for name in CHARTS:
 		assert ("chart", name) in placed
@@ -148,7 +150,10 @@ def test_staff_see_the_workspace_with_its_cards_and_charts(world, user_key):
 	sidebar = get_workspace_sidebar_items()
 	assert WORKSPACE in {page.name for page in sidebar["pages"]}
 	page = get_desktop_page(json.dumps({"name": WORKSPACE, "title": WORKSPACE, "public": 1}))
-	assert {c.number_card_name for c in page["number_cards"]["items"]} == set(CARDS)
+	reads_calls = frappe.has_permission("Call", "read", user=world["users"][user_key])
+	assert reads_calls == (user_key == "operator")  # first line calls back; engineers do not
+	expected = set(CARDS) | (CALL_CARDS if reads_calls else set())
+	assert {c.number_card_name for c in page["number_cards"]["items"]} == expected
 	assert {c.chart_name for c in page["charts"]["items"]} == set(CHARTS)
 	assert "Incident" in {s["link_to"] for s in page["shortcuts"]["items"]}
 

@@ -157,3 +157,5 @@ before_request = [
 	# /scim/v2/: SCIM 2.0 provisioning, answered by the hook itself (scim/router.py)
 	"xnet_helpdesk.scim.router.handle",
 ]
+# /scim/v2/: a body Frappe cannot parse as JSON still gets a SCIM error body (scim/router.py)
+after_request = ["xnet_helpdesk.scim.router.repair_error"]

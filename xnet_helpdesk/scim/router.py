@@ -44,7 +44,7 @@ FIELDS = [
 def handle():
 	"""before_request hook: answer /scim/v2/… and stop Frappe's own handling there."""
 	request = frappe.request
-	if not (request.path == PREFIX or request.path.startswith(PREFIX + "/")):
+	if not _is_scim(request.path):
 		return
 	try:
 		status, body = _dispatch(request)
@@ -64,6 +64,35 @@ def handle():
 	if status == 401:
 		response.headers["WWW-Authenticate"] = 'Bearer realm="scim"'
 	raise HTTPException(response=response)
+
+
+def repair_error(response=None, request=None):
+	"""after_request hook. Frappe parses a JSON body (application/scim+json included) in init_request,
+	before any before_request hook: a body that is not JSON fails there, with Frappe's HTML error page.
+	Under /scim/v2/ such a response becomes a SCIM error; handle() answers everything else itself (its
+	responses leave as an HTTPException, so this hook sees none of them)."""
+	if response is None or request is None or not _is_scim(request.path):
+		return
+	status = response.status_code
+	if status >= 400:
+		error = ScimError(status, "The request could not be processed")
+		if status >= 500 and not _is_json(request.get_data(cache=True)):
+			error = invalid("The body is not valid JSON", "invalidSyntax")
+		response.set_data(json.dumps(error.body()))
+		response.status_code = error.status
+		response.headers["Content-Type"] = CONTENT_TYPE
+
+
+def _is_scim(path: str) -> bool:
+	return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def _is_json(data: bytes) -> bool:
+	try:
+		json.loads(data or b"null")
+	except (ValueError, UnicodeDecodeError):
+		return False
+	return True
 
 
 def _dispatch(request) -> tuple[int, dict | None]:

@@ -288,7 +288,10 @@ def parse_filter(text: str) -> list[tuple[str, str]]:
 	if tree is None:
 		raise invalid("Not a valid SCIM filter", "invalidFilter")
 	terms: list[tuple[str, str, str]] = []
-	_walk(tree, terms)
+	try:
+		_walk(tree, terms)
+	except (AttributeError, TypeError):  # a tree of a shape the grammar allows but we do not read
+		raise invalid("Unsupported filter", "invalidFilter")
 	found: list[tuple[str, str]] = []
 	for attr, sub, value in terms:
 		_add(found, attr, sub, value)

@@ -378,3 +378,23 @@ def test_ten_thousand_users_paged(scim):
 		seen += [u["id"] for u in page["Resources"]]
 		start += len(page["Resources"])
 	assert total >= 10_000 and len(seen) == total == len(set(seen))
+
+
+def test_rotated_or_disabled_source_token_is_refused(scim):
+	client = scim[OTHER]
+	assert client.call("GET", "/Users", params={"count": 0}).status_code == 200
+	source = frappe.get_doc("Directory Source", {"client_company": OTHER})
+	old = client.token
+	new = source.generate_scim_token()["token"]
+	frappe.db.commit()
+	try:
+		assert new != old and source.scim_token_hash not in (old, new)  # only a hash is stored
+		error(client.call("GET", "/Users", token=old), 401)
+		assert client.call("GET", "/Users", token=new, params={"count": 0}).status_code == 200
+		frappe.db.set_value("Directory Source", source.name, "enabled", 0)
+		frappe.db.commit()
+		error(client.call("GET", "/Users", token=new), 401)
+	finally:
+		frappe.db.set_value("Directory Source", source.name, "enabled", 1)
+		frappe.db.commit()
+		client.token = new

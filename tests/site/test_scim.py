@@ -140,6 +140,7 @@ def test_discovery_endpoints(scim):
 	ids = {s["id"] for s in schemas["Resources"]}
 	assert ids == {"urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE}
 	error(client.call("GET", "/Groups"), 404)
+	error(client.call("POST", "/Schemas", {}), 405)
 
 
 def test_no_or_wrong_token_is_401_and_changes_nothing(scim):

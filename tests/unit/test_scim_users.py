@@ -83,6 +83,11 @@ def test_entra_patch_forms():
 	assert person.email == "new@karmet.kz" and person.department == "Финансы" and person.mobiles == ()
 
 
+def test_the_enterprise_extension_as_a_whole():
+	body = {"Operations": [{"op": "replace", "path": ENTERPRISE, "value": {"department": "Склад"}}]}
+	assert person_from_user(apply_patch(user(), body), ID).department == "Склад"
+
+
 def test_okta_path_less_replace_of_active():
 	patched = apply_patch(user(active=False), {"Operations": [{"op": "replace", "value": {"active": True}}]})
 	assert not person_from_user(patched, ID).disabled

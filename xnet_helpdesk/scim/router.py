@@ -102,7 +102,9 @@ def _dispatch(request) -> tuple[int, dict | None]:
 	if not parts:
 		raise ScimError(404, "Unknown SCIM resource")
 	resource, rest = parts[0], parts[1:]
-	if resource in discovery.ENDPOINTS and method == "GET":
+	if resource in discovery.ENDPOINTS:
+		if method != "GET":
+			raise ScimError(405, f"{method} is not allowed on /{resource}")
 		return 200, discovery.ENDPOINTS[resource](rest, _url(""))
 	if resource != "Users" or len(rest) > 1:
 		raise ScimError(404, f"Unknown SCIM resource {request.path}")

@@ -142,7 +142,12 @@ def user_from_snapshot(snapshot: dict, directory_id: str, active: bool, meta: di
 		ENTERPRISE: {"department": snapshot.get("department") or ""},
 		"meta": {"resourceType": "User", **meta},
 	}
-	return user
+	# unassigned attributes are left out (RFC 7643 section 2.5), not sent empty
+	if not user[ENTERPRISE]["department"]:
+		del user[ENTERPRISE]
+		user["schemas"] = [USER_SCHEMA]
+	user["name"] = {key: value for key, value in user["name"].items() if value}
+	return {key: value for key, value in user.items() if value not in ("", [], {})}
 
 
 # --- PATCH ----------------------------------------------------------------------------------------------
@@ -205,6 +210,13 @@ def _set_path(user: dict, urn: str | None, path: str, op: str, value) -> None:
 		target = user.setdefault(ENTERPRISE, {})
 		if not isinstance(target, dict):
 			raise invalid(f"{ENTERPRISE} must be an object")
+		if not path and op == "remove":
+			user.pop(ENTERPRISE, None)
+			return
+		if not path and isinstance(value, dict):  # the whole extension at once
+			for sub, sub_value in value.items():
+				_set_path(user, ENTERPRISE, sub, op, sub_value)
+			return
 		name = path
 		if not re.fullmatch(r"[A-Za-z]\w*", name or ""):
 			raise invalid(f"Unsupported path {path!r}", "invalidPath")

@@ -57,7 +57,7 @@ def free_port() -> int:
 def prepare(frappe, site) -> list[str]:
 	from tests.harness.states import bring_to
 	from tests.harness.world import build, make_incident
-	from xnet_helpdesk.portal.access import make_token
+	from xnet_helpdesk.links.incident_links import make_token
 
 	world = build()
 	tokens, names = [], []

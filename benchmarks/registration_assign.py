@@ -88,7 +88,7 @@ def main():
 	from tests.harness.assignment_world import ensure_outgoing_email_account
 	from xnet_helpdesk.assignment.jobs import assign_pending
 	from xnet_helpdesk.assignment.load import recount_open_load
-	from xnet_helpdesk.intake import outbox
+	from xnet_helpdesk.outgoing import outbox
 
 	setup(frappe)
 	ensure_outgoing_email_account()

@@ -20,6 +20,8 @@ XNL004  _() given a text built inside it (an f-string, a `.format()`, `%` or `+`
         variable is fine: labels and states are translated by their value.)
 XNL005  Database access at import time (frappe.db.*, frappe.get_doc, frappe.get_all, ... at a module's top
         level): a module is imported before a site is connected, and by every process.
+XNL006  A whitelisted function (an endpoint) with an argument that has no type annotation: Frappe v15 checks
+        the annotated types at the call and refuses a wrong one by name (417), so every argument gets one.
 
 A line can opt out of one rule with a comment `# noqa: XNL00N` and a reason (ruff knows the XNL prefix as
 external, see pyproject.toml).
@@ -140,6 +142,14 @@ class _Checker(ast.NodeVisitor):
 		self.classes.pop()
 
 	def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+		if _whitelisted(node):
+			for argument in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+				if argument.annotation is None and argument.arg not in ("self", "cls"):
+					self.report(
+						argument,
+						"XNL006",
+						f"whitelisted `{node.name}`: `{argument.arg}` has no type annotation",
+					)
 		is_request = _whitelisted(node) or (bool(self.classes) and bool(REQUEST_METHOD.match(node.name)))
 		self.functions.append(node)
 		self.request_depth += is_request

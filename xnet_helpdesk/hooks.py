@@ -20,7 +20,7 @@ after_uninstall = "xnet_helpdesk.setup.uninstall.after_uninstall"
 # ----
 # list colours, kanban and the operator's quick entry live beside the Incident doctype
 # the Desk's clock from the server's tzdata (Frappe 15's moment-timezone still has Asia/Almaty at UTC+6)
-app_include_js = ["/assets/xnet_helpdesk/js/desk_clock.js"]
+app_include_js = ["/assets/xnet_helpdesk/js/desk_clock.js", "/assets/xnet_helpdesk/js/call_popup.js"]
 extend_bootinfo = ["xnet_helpdesk.business_hours.desk_clock.extend_bootinfo"]
 
 # Permissions: one scope function feeds both the list condition and the document check
@@ -31,6 +31,7 @@ permission_query_conditions = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_query_conditions",
 	"Engineer Rating": "xnet_helpdesk.permissions.scope.rating_query_conditions",
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_query_conditions",
+	"Call": "xnet_helpdesk.permissions.scope.call_query_conditions",
 	# Frappe's doctypes the helpdesk's roles are granted (setup/permissions_setup.py): those rights reach
 	# the helpdesk's own records only (its workflow, notifications, support mailbox, callers' contacts, …)
 	"Workflow": f"{_configuration}.query_conditions",
@@ -45,6 +46,7 @@ has_permission = {
 	"Incident": "xnet_helpdesk.permissions.scope.incident_has_permission",
 	"Engineer Rating": "xnet_helpdesk.permissions.scope.rating_has_permission",
 	"Support Engineer": "xnet_helpdesk.permissions.scope.engineer_has_permission",
+	"Call": "xnet_helpdesk.permissions.scope.call_has_permission",
 	"Workflow": f"{_configuration}.has_permission",
 	"Notification": f"{_configuration}.has_permission",
 	"Assignment Rule": f"{_configuration}.has_permission",
@@ -60,6 +62,7 @@ standard_queries = {"Contact": "xnet_helpdesk.intake.phone.contact_query"}
 # Document events
 # ---------------
 _clear_scope = "xnet_helpdesk.permissions.scope.clear_scope_cache"
+_clear_board = "xnet_helpdesk.outages.board.clear_board_cache"
 # what a Helpdesk Manager or an operator saves stays the helpdesk's (permissions/configuration.py, contacts.py)
 _keep_to_the_helpdesk = f"{_configuration}.keep_to_the_helpdesk"
 # the phones and address clients are told (support_line.py), cached
@@ -70,11 +73,27 @@ doc_events = {
 		"before_validate": [
 			f"{_contacts}.keep_to_the_helpdesk",
 			"xnet_helpdesk.intake.phone.normalize_contact_phones",
+			# each phone's E.164 key, which an incoming call is looked up by (telephony/identify.py)
+			"xnet_helpdesk.telephony.identify.fill_caller_keys",
 		],
 		"on_update": _clear_scope,
 		"on_trash": _clear_scope,
 	},
 	"Support Engineer": {"on_update": _clear_scope, "on_trash": _clear_scope},
+	"Incident": {
+		# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached): the
+		# wrapper replaces Frappe's handler before an incident's save reaches its on_update hooks
+		"before_validate": "xnet_helpdesk.overrides.workflow_action.install",
+		"after_insert": [
+			# a burst of new incidents in one center is probably an outage (outages/detector.py)
+			"xnet_helpdesk.outages.detector.check",
+			# the call it was registered from points to it (telephony/callbacks.py)
+			"xnet_helpdesk.telephony.callbacks.link_incident",
+		],
+	},
+	# the public outage board is cached per language: any change of a problem or an update shows at once
+	"Global Problem": {"on_change": _clear_board, "on_trash": _clear_board},
+	"Global Problem Update": {"on_change": _clear_board, "on_trash": _clear_board},
 	"Service Center": {
 		"on_update": [_clear_scope, "xnet_helpdesk.business_hours.centers.clear_center_cache", _support_line],
 		"on_trash": ["xnet_helpdesk.business_hours.centers.clear_center_cache", _support_line],
@@ -83,9 +102,6 @@ doc_events = {
 	"User": {"on_update": _clear_scope},
 	# every queued e-mail leaves within seconds, not on the scheduler's 4-minute tick (the queue still retries)
 	"Email Queue": {"after_insert": "xnet_helpdesk.outgoing.prompt.send_soon"},
-	# Workflow Action bookkeeping is skipped for workflows whose states are all optional (cached): the
-	# wrapper replaces Frappe's handler before an incident's save reaches its on_update hooks
-	"Incident": {"before_validate": "xnet_helpdesk.overrides.workflow_action.install"},
 	"Workflow": {
 		"before_validate": _keep_to_the_helpdesk,
 		"on_update": "xnet_helpdesk.overrides.workflow_action.clear_cache",
@@ -110,36 +126,42 @@ override_doctype_class = {
 # E-mails: Notifications call these to render the Email Template in the recipient's language
 jinja = {
 	"methods": [
-		"xnet_helpdesk.intake.mail_templates.xnet_mail_subject",
-		"xnet_helpdesk.intake.mail_templates.xnet_mail_body",
-		"xnet_helpdesk.portal.access.portal_link",
+		"xnet_helpdesk.outgoing.mail_templates.xnet_mail_subject",
+		"xnet_helpdesk.outgoing.mail_templates.xnet_mail_body",
+		"xnet_helpdesk.links.incident_links.portal_link",
 		"xnet_helpdesk.support_line.support_line_text",
 	]
 }
-make_email_body_message = "xnet_helpdesk.intake.mail_templates.mark_outgoing"
+make_email_body_message = "xnet_helpdesk.outgoing.mail_templates.mark_outgoing"
 
 # Scheduled tasks
 # ---------------
 scheduler_events = {
 	"cron": {
 		# incident e-mails whose after-commit job was lost (normally sent within seconds)
-		"* * * * *": ["xnet_helpdesk.intake.outbox.deliver_stale"],
+		# and e-mails left "Sending" by a sender that died mid-send (a killed worker)
+		"* * * * *": [
+			"xnet_helpdesk.outgoing.outbox.deliver_stale",
+			"xnet_helpdesk.outgoing.prompt.release_stuck",
+			# the support mailbox every minute (Frappe 15 pulls every 10 minutes)
+			"xnet_helpdesk.overrides.email_account.pull_every_minute",
+		],
 		# incidents nobody was free for; also enqueued when an engineer becomes free
 		"*/5 * * * *": [
 			"xnet_helpdesk.assignment.jobs.retry_waiting",
 			"xnet_helpdesk.sla.service.check_agreements",
-			# portal ratings whose background job was lost (normally stored within seconds)
-			"xnet_helpdesk.portal.actions.apply_all_pending_ratings",
 		],
 	},
 	"hourly": [
-		"xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem.resume_unfinished_resolutions",
+		"xnet_helpdesk.outages.fanout.resume_unfinished_resolutions",
 		# enqueues each directory source whose daily or hourly sync is due (run on the long queue)
 		"xnet_helpdesk.directory.sync.enqueue_due_syncs",
 	],
 	"daily": [
 		"xnet_helpdesk.assignment.load.recount_open_load",
 		"xnet_helpdesk.incident_flow.auto_close.close_quiet_resolved_incidents",
+		# calls older than Helpdesk Settings' Keep Calls (Days)
+		"xnet_helpdesk.telephony.callbacks.purge_old_calls",
 	],
 }
 

@@ -215,7 +215,7 @@ def run_script(story: Story, example: apidoc.Example) -> list[dict]:
 
 # what a worker does between two examples (the test site's jobs go to queues no worker listens to)
 def run_problem_resolution(story: Story):
-	from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import resolve_linked_incidents
+	from xnet_helpdesk.outages.fanout import resolve_linked_incidents
 
 	frappe.db.rollback()
 	result = resolve_linked_incidents(story.values["PROBLEM"])

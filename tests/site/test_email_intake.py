@@ -16,7 +16,7 @@ from frappe.utils import add_days, now_datetime
 from tests.harness import mail as mail_harness
 from tests.harness.jobs import after_commit_methods
 from tests.harness.states import bring_to
-from xnet_helpdesk.intake.outbox import deliver_all
+from xnet_helpdesk.outgoing.outbox import deliver_all
 
 pytestmark = pytest.mark.skipif(
 	bool(mail_harness.unavailable_reason()), reason=str(mail_harness.unavailable_reason())
@@ -651,3 +651,54 @@ def test_no_sender_for_muted_mail_or_mail_meant_for_later(servers, account):
 	finally:
 		frappe.local.conf.mute_emails = 0
 	frappe.db.rollback()
+
+
+def test_a_row_left_sending_by_a_killed_sender_is_sent_once_later(servers, account):
+	"""A worker SIGKILLed between the claim and the send leaves the row "Sending", which no sender and no
+	flush takes: the per-minute release gives it back (the soak's fault 1 found these never sent)."""
+	from frappe.utils import add_to_date
+
+	from xnet_helpdesk.outgoing.prompt import STUCK_AFTER_SECONDS, claim, release_stuck
+
+	_imap, smtp = servers
+	frappe.db.commit()
+	lost = queue_one("karmet.client@test.xnet.kz", "TEST killed mid-send")
+	done = queue_one("karmet.client@test.xnet.kz", "TEST killed after the server took it")
+	fresh = queue_one("karmet.client@test.xnet.kz", "TEST being sent now")
+	frappe.db.commit()
+	for name in (lost, done, fresh):
+		assert claim(name)
+	# the second one's sender died after the server accepted it: Frappe had marked its recipient sent
+	frappe.db.set_value("Email Queue Recipient", {"parent": done}, "status", "Sent")
+	old = add_to_date(now_datetime(), seconds=-STUCK_AFTER_SECONDS - 5)
+	for name in (lost, done):
+		frappe.db.set_value("Email Queue", name, "modified", old, update_modified=False)
+	frappe.db.commit()
+
+	assert release_stuck() == 2
+	assert frappe.db.get_value("Email Queue", lost, ["status", "retry"]) == ("Not Sent", 1)
+	assert frappe.db.get_value("Email Queue", done, "status") == "Partially Sent"
+	assert frappe.db.get_value("Email Queue", fresh, "status") == "Sending"  # its sender may be at work
+	frappe.email.queue.flush()
+	assert smtp.wait_for(lambda m: m["Subject"] == "TEST killed mid-send", timeout=5)
+	time.sleep(0.5)
+	subjects = [m["Subject"] for m in smtp.received()]
+	assert subjects.count("TEST killed mid-send") == 1
+	assert "TEST killed after the server took it" not in subjects
+	assert frappe.db.get_value("Email Queue", done, "status") == "Sent"
+	frappe.db.set_value("Email Queue", fresh, "status", "Not Sent")
+	frappe.db.commit()
+
+
+def test_the_mailbox_is_pulled_every_minute(site):
+	"""Frappe's own schedule pulls every 10 minutes: a client's mail waited that long to become an incident."""
+	from xnet_helpdesk.overrides.email_account import pull_every_minute
+
+	job = frappe.db.get_value(
+		"Scheduled Job Type",
+		{"method": "xnet_helpdesk.overrides.email_account.pull_every_minute"},
+		["cron_format", "stopped"],
+		as_dict=True,
+	)
+	assert job == {"cron_format": "* * * * *", "stopped": 0}
+	assert callable(pull_every_minute)

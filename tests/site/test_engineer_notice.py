@@ -9,7 +9,7 @@ from tests.harness.assignment_world import enable_rule, ensure_outgoing_email_ac
 from tests.harness.mail import queued_for
 from tests.harness.world import make_incident
 from xnet_helpdesk.assignment import jobs, load
-from xnet_helpdesk.intake import outbox
+from xnet_helpdesk.outgoing import outbox
 from xnet_helpdesk.overrides.notification_log import ASSIGNED_NOTIFICATION
 
 ASSIGNED_SUBJECT = {"ru": "Вам назначен инцидент"}

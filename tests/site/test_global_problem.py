@@ -1,18 +1,21 @@
 """Global problems keep every linked client informed: a new planned time e-mailed once per client from a
 background job, and the problem's resolution resolving its open incidents in a resumable job."""
 
-from datetime import timedelta
+import difflib
+import json
+import re
+from datetime import datetime, timedelta
 
 import frappe
 import pytest
-from frappe.utils import get_datetime, now_datetime
+from frappe.utils import get_datetime, get_url, now_datetime
 
 from tests.harness.assignment_world import ensure_outgoing_email_account, reset_caches
 from tests.harness.jobs import after_commit_methods
 from tests.harness.states import bring_to
 from tests.harness.world import make_incident
-from xnet_helpdesk.intake.outbox import deliver_all
-from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
+from xnet_helpdesk.outages import fanout, notices, resolution, updates
+from xnet_helpdesk.outgoing.outbox import deliver_all
 
 
 def emails(doctype, name):
@@ -63,7 +66,7 @@ def test_new_planned_time_is_e_mailed_from_a_background_job_once_per_client(worl
 		frappe.db.get_value("Incident", incidents["assigned"].name, "planned_resolution_time")
 	) == (get_datetime(new_time))
 
-	sent = gp.notify_planned_time_change(problem.name, str(get_datetime(new_time)))
+	sent = notices.notify_planned_time_change(problem.name, str(get_datetime(new_time)))
 	open_clients = {"karmet_client", "karmet_client2", "karbank_client", "almatrade_client"}
 	assert sent == len(open_clients)  # karmet_client has two open incidents: one e-mail
 	recipients = frappe.get_all(
@@ -75,7 +78,10 @@ def test_new_planned_time_is_e_mailed_from_a_background_job_once_per_client(worl
 	assert world["users"]["karmet_rep"] not in recipients  # their incident is closed
 
 	# a job overtaken by a later change stays silent
-	assert gp.notify_planned_time_change(problem.name, str(get_datetime(new_time) - timedelta(hours=1))) == 0
+	assert (
+		notices.notify_planned_time_change(problem.name, str(get_datetime(new_time) - timedelta(hours=1)))
+		== 0
+	)
 
 
 def test_resolution_fan_out_survives_a_crash_and_e_mails_no_one_twice(world, outage, monkeypatch):
@@ -86,23 +92,28 @@ def test_resolution_fan_out_survives_a_crash_and_e_mails_no_one_twice(world, out
 	assert any(m.endswith("global_problem.resolve_linked_incidents") for m in after_commit_methods())
 	assert frappe.db.get_value("Incident", incidents["assigned"].name, "status") == "Assigned"
 
-	real, calls = gp._resolve_one, []
+	real, calls = resolution.bulk_insert, []
 
-	def crash_on_third(name, *args):
-		calls.append(name)
-		if len(calls) == 3:
+	def die_in_second_chunk(doctype, docs):
+		# the worker is killed in the second chunk, after its incidents were updated, before its e-mails
+		calls.append(doctype)
+		if doctype == "Email Queue" and calls.count("Email Queue") == 2:
 			raise SystemExit("worker killed")
-		return real(name, *args)
+		return real(doctype, docs)
 
 	open_ones = ("assigned", "in_progress", "awaiting", "registered", "no_engineer")
 	mail_before = {key: len(emails("Incident", incidents[key].name)) for key in (*open_ones, "closed")}
-	monkeypatch.setattr(gp, "_resolve_one", crash_on_third)
+	monkeypatch.setattr(resolution, "bulk_insert", die_in_second_chunk)
 	with pytest.raises(SystemExit):
-		gp.resolve_linked_incidents(problem.name, commit=False)
+		fanout.resolve_linked_incidents(problem.name, commit=False, chunk=2)
 	frappe.db.rollback(save_point="xnet_problem_resolution")  # what the dead worker had not committed
-	monkeypatch.setattr(gp, "_resolve_one", real)
+	monkeypatch.setattr(resolution, "bulk_insert", real)
+	resolved_before_crash = frappe.db.count(
+		"Incident", {"global_problem": problem.name, "status": "Resolved"}
+	)
+	assert resolved_before_crash == 2  # the first chunk, committed
 
-	result = gp.resolve_linked_incidents(problem.name, commit=False)
+	result = fanout.resolve_linked_incidents(problem.name, commit=False, chunk=2)
 	assert result["failed"] == [incidents["no_engineer"].name]  # no engineer to be rated: left open
 	assert len(result["resolved"]) == 2  # the rest after the two done before the crash
 
@@ -116,11 +127,165 @@ def test_resolution_fan_out_survives_a_crash_and_e_mails_no_one_twice(world, out
 		assert len(emails("Incident", doc.name)) == mail_before[key] + 1, key
 	assert frappe.db.get_value("Incident", incidents["closed"].name, "status") == "Closed"
 	assert len(emails("Incident", incidents["closed"].name)) == mail_before["closed"]
+	assert frappe.db.get_value("Incident", incidents["no_engineer"].name, "status") == "Registered"
 
-	again = gp.resolve_linked_incidents(problem.name, commit=False)
+	again = fanout.resolve_linked_incidents(problem.name, commit=False)
 	assert again["resolved"] == []
 	for key in ("assigned", "in_progress", "awaiting", "registered"):
 		assert len(emails("Incident", incidents[key].name)) == mail_before[key] + 1
+
+
+# what differs between two incidents by nature (their number, when they were made), not by how they were resolved
+OWN = {"name", "creation", "modified", "registered_on", "assigned_on", "accepted_on"}
+
+
+def comments_of(value, name):
+	return [
+		(re.sub(r"\?t=[^&\"]+", "?t=TOKEN", row["comment"].replace(name, "#")), row["by"])
+		for row in json.loads(value or "[]")
+	]
+
+
+def trail(name):
+	"""What a resolution leaves around an incident, with the incident's own number taken out."""
+	versions = frappe.get_all(
+		"Version", filters={"ref_doctype": "Incident", "docname": name}, pluck="data", order_by="creation"
+	)
+	changed = [sorted(row[0] for row in json.loads(data).get("changed", [])) for data in versions]
+	comments = frappe.get_all(
+		"Comment",
+		filters={"reference_doctype": "Incident", "reference_name": name},
+		fields=["comment_type", "content", "comment_email"],
+		order_by="creation",
+	)
+	mails = frappe.get_all(
+		"Email Queue",
+		filters={"reference_doctype": "Incident", "reference_name": name},
+		fields=["name", "status", "sender", "communication", "expose_recipients", "show_as_cc"],
+	)
+	for mail in mails:
+		queue = mail.pop("name")
+		text = quopri_text(frappe.db.get_value("Email Queue", queue, "message"))
+		# the portal links are signed for the incident's own number
+		mail["text"] = re.sub(r"\?t=[^&\"]+", "?t=TOKEN", text.replace(name, "#").replace(get_url(), ""))
+		mail["to"] = frappe.get_all("Email Queue Recipient", filters={"parent": queue}, pluck="recipient")
+		mail["communication"] = frappe.db.get_value(
+			"Communication",
+			mail.communication,
+			["communication_type", "communication_medium", "sent_or_received", "status", "recipients"],
+			as_dict=True,
+		)
+	communications = frappe.get_all(
+		"Communication",
+		filters={"reference_doctype": "Incident", "reference_name": name},
+		fields=["subject", "communication_type", "sender", "recipients", "status", "sent_or_received"],
+	)
+	for row in communications:
+		row.subject = row.subject.replace(name, "#")
+	todos = frappe.get_all(
+		"ToDo",
+		filters={"reference_type": "Incident", "reference_name": name},
+		fields=["status", "allocated_to"],
+	)
+	return {
+		"versions": changed,
+		"comments": [tuple(c.values()) for c in comments if c.comment_type != "Attachment"],
+		"mails": mails,
+		"communications": communications,
+		"todos": todos,
+		"pending": frappe.db.count(
+			"Pending Notification", {"reference_doctype": "Incident", "reference_name": name}
+		),
+	}
+
+
+@pytest.mark.parametrize("state", ["Assigned", "In Progress", "Awaiting Client"])
+def test_set_based_resolution_ends_where_a_resolution_by_hand_ends(world, outage, state):
+	"""The same incident twice, one resolved by the full saves of a resolution by hand, one by the fan-out:
+	every field, the workflow history, the ToDo, the engineer's load and the e-mail are the same."""
+	problem, _incidents = outage
+	engineer = world["users"]["kar_engineer"]
+	link = {"global_problem": problem.name}
+	by_hand = bring_to(make_incident(world, "karmet_client2", **link), state, engineer)
+	by_fanout = bring_to(make_incident(world, "karmet_client2", **link), state, engineer)
+	deliver_all(commit=False)
+	before = {name: trail(name) for name in (by_hand.name, by_fanout.name)}
+	load_before = frappe.db.get_value("Support Engineer", engineer, "open_load")
+	problem.reload()
+	problem.status = "Resolved"
+	problem.resolution = "<p>Магистральный канал восстановлен</p>"
+	problem.save()
+
+	fanout._resolve_one(by_hand.name, problem, None)
+	result = resolution.resolve_chunk([by_fanout.name], problem, None)
+	assert result == {"resolved": [by_fanout.name], "failed": []}
+	assert frappe.db.get_value("Support Engineer", engineer, "open_load") == load_before - 2
+	deliver_all(commit=False)
+
+	hand, bulk = frappe.get_doc("Incident", by_hand.name), frappe.get_doc("Incident", by_fanout.name)
+	assert bulk.status == "Resolved"
+	for field in bulk.meta.get_valid_columns():
+		if field in OWN:
+			continue
+		theirs, ours = hand.get(field), bulk.get(field)
+		if field == "_comments":  # the e-mails' timeline entries, named after each incident's own rows
+			theirs, ours = comments_of(theirs, hand.name), comments_of(ours, bulk.name)
+		if isinstance(theirs, datetime):
+			assert abs((get_datetime(ours) - theirs).total_seconds()) < 60, field
+		else:
+			assert ours == theirs, field
+	hand_trail, fanout_trail = trail(by_hand.name), trail(by_fanout.name)
+	for key in ("versions", "comments", "communications", "todos", "pending"):
+		new_hand = hand_trail[key][len(before[by_hand.name][key]) :] if key != "pending" else hand_trail[key]
+		new_fanout = (
+			fanout_trail[key][len(before[by_fanout.name][key]) :] if key != "pending" else fanout_trail[key]
+		)
+		assert new_fanout == new_hand, key
+	assert len(fanout_trail["mails"]) == len(before[by_fanout.name]["mails"]) + 1
+	(ours,) = [m for m in fanout_trail["mails"] if m not in before[by_fanout.name]["mails"]]
+	(theirs,) = [m for m in hand_trail["mails"] if m not in before[by_hand.name]["mails"]]
+	for key, value in theirs.items():
+		difference = difflib.unified_diff(str(value).splitlines(), str(ours[key]).splitlines(), lineterm="")
+		assert ours[key] == value, "\n".join(difference)
+
+
+def test_set_based_resolution_obeys_the_admins_notification_conditions(world, outage):
+	"""An admin's condition is evaluated per incident: a client whose incident it excludes gets the
+	problem's own e-mail instead, the others the Notification's."""
+	problem, incidents = outage
+	notification = frappe.get_doc("Notification", "Incident Resolved: client")
+	notification.condition = f'{notification.condition} and doc.name != "{incidents["in_progress"].name}"'
+	notification.save(ignore_permissions=True)
+	problem.status = "Resolved"
+	problem.resolution = "<p>Восстановлено</p>"
+	problem.save()
+	result = fanout.resolve_linked_incidents(problem.name, commit=False)
+	assert incidents["in_progress"].name in result["resolved"]
+	excluded = frappe.get_all(
+		"Email Queue",
+		filters={"reference_doctype": "Incident", "reference_name": incidents["in_progress"].name},
+		pluck="message",
+	)
+	notified = frappe.get_all(
+		"Email Queue",
+		filters={"reference_doctype": "Incident", "reference_name": incidents["assigned"].name},
+		pluck="message",
+	)
+	assert len(excluded) == 1 and len(notified) == 1
+	assert "TEST Нет интернета в Караганде" in quopri_text(excluded[0])  # the problem's own e-mail
+	assert "TEST Нет интернета в Караганде" not in quopri_text(notified[0])
+
+
+def quopri_text(message: str) -> str:
+	import email
+
+	parsed = email.message_from_string(message)
+	parts = [parsed] if not parsed.is_multipart() else list(parsed.walk())
+	return "".join(
+		part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+		for part in parts
+		if part.get_content_type() == "text/html"
+	)
 
 
 def test_unfinished_resolutions_are_requeued(world, outage):
@@ -129,7 +294,7 @@ def test_unfinished_resolutions_are_requeued(world, outage):
 	problem.resolution = "<p>Восстановлено</p>"
 	problem.save()
 	frappe.db.after_commit.reset()
-	gp.resume_unfinished_resolutions()
+	fanout.resume_unfinished_resolutions()
 	assert any(m.endswith("global_problem.resolve_linked_incidents") for m in after_commit_methods())
 
 
@@ -160,7 +325,7 @@ def test_a_machines_address_is_not_told_the_planned_time(world, outage):
 	new_time = now_datetime() + timedelta(hours=6)
 	problem.planned_resolution_time = new_time
 	problem.save()
-	sent = gp.notify_planned_time_change(problem.name, str(get_datetime(new_time)))
+	sent = notices.notify_planned_time_change(problem.name, str(get_datetime(new_time)))
 	assert sent == 3  # karmet_client, karmet_client2, almatrade_client; not karbank_client
 	recipients = frappe.get_all(
 		"Email Queue Recipient",
@@ -168,3 +333,119 @@ def test_a_machines_address_is_not_told_the_planned_time(world, outage):
 		pluck="recipient",
 	)
 	assert world["users"]["karbank_client"] not in recipients
+
+
+# --- updates ------------------------------------------------------------------------------------------------
+
+
+def post_update(problem, message, **values):
+	return frappe.get_doc(
+		{"doctype": "Global Problem Update", "global_problem": problem.name, "message": message, **values}
+	).insert()
+
+
+def update_recipients(problem):
+	rows = frappe.get_all(
+		"Email Queue",
+		filters={"reference_doctype": "Global Problem", "reference_name": problem.name},
+		pluck="name",
+	)
+	return sorted(
+		frappe.get_all("Email Queue Recipient", filters={"parent": ("in", rows or [""])}, pluck="recipient")
+	)
+
+
+def test_an_update_is_e_mailed_once_to_each_client_and_moves_the_planned_time(world, outage):
+	problem, incidents = outage
+	new_time = (now_datetime() + timedelta(hours=7)).replace(microsecond=0)
+	update = post_update(problem, "Бригада на месте, меняем кабель", new_planned_resolution_time=new_time)
+	assert update.posted_by == "Administrator" and update.posted_on
+	# the problem, its open incidents (portal, registration e-mail, phone card) show the update's time
+	assert (
+		get_datetime(frappe.db.get_value("Global Problem", problem.name, "planned_resolution_time"))
+		== new_time
+	)
+	assert (
+		get_datetime(frappe.db.get_value("Incident", incidents["awaiting"].name, "planned_resolution_time"))
+		== new_time
+	)
+	methods = after_commit_methods()
+	assert any(m.endswith("updates.notify_clients") for m in methods)
+	assert not any(m.endswith("notify_planned_time_change") for m in methods)  # one e-mail, not two
+
+	assert updates.notify_clients(update.name) == 4
+	open_clients = {"karmet_client", "karmet_client2", "karbank_client", "almatrade_client"}
+	assert update_recipients(problem) == sorted(world["users"][key] for key in open_clients)
+	queued = frappe.get_all(
+		"Email Queue",
+		filters={"reference_doctype": "Global Problem", "reference_name": problem.name},
+		fields=["message", "unsubscribe_method", "add_unsubscribe_link"],
+	)
+	assert all(q.unsubscribe_method == updates.OPT_OUT_METHOD and q.add_unsubscribe_link for q in queued)
+	assert all("Бригада на месте, меняем кабель" in quopri_text(q.message) for q in queued)
+	assert all("<!--unsubscribe_url-->" in q.message for q in queued)  # each recipient's own link
+
+	# a second run of the job (a retry, a duplicate) e-mails no one again
+	assert updates.notify_clients(update.name) == 0
+	assert len(update_recipients(problem)) == 4
+
+	# shown on the linked incidents' portal pages
+	from xnet_helpdesk.portal.queries import incident_detail
+
+	shown = incident_detail(incidents["in_progress"].name)["problem_updates"]
+	assert [u.message for u in shown] == ["Бригада на месте, меняем кабель"]
+
+
+def opt_out_request(query: str):
+	from werkzeug.test import EnvironBuilder
+
+	return EnvironBuilder(method="GET", query_string=query).get_request()
+
+
+def test_a_client_who_opted_out_gets_no_more_updates_but_hears_of_the_resolution(world, outage):
+	from frappe.email.queue import get_unsubcribed_url
+
+	problem, incidents = outage
+	client = world["users"]["karmet_client"]
+	link = get_unsubcribed_url("Global Problem", problem.name, client, updates.OPT_OUT_METHOD, None)
+	query = link.split("?", 1)[1]
+	previous = getattr(frappe.local, "request", None)
+	try:
+		frappe.local.request = opt_out_request(query.replace("_signature=", "_signature=0"))
+		updates.stop_updates(client, "Global Problem", problem.name)  # a forged link changes nothing
+		assert not frappe.db.get_value("Incident", incidents["assigned"].name, "no_outage_updates")
+		frappe.local.request = opt_out_request(query)
+		updates.stop_updates(client, "Global Problem", problem.name)
+	finally:
+		frappe.local.request = previous
+		frappe.local.flags.commit = False
+	assert frappe.db.get_value("Incident", incidents["assigned"].name, "no_outage_updates") == 1
+	assert frappe.db.get_value("Incident", incidents["in_progress"].name, "no_outage_updates") == 1
+
+	update = post_update(problem, "Работы продолжаются")
+	assert updates.notify_clients(update.name) == 3
+	assert client not in update_recipients(problem)
+
+	problem.reload()
+	problem.status = "Resolved"
+	problem.resolution = "<p>Восстановлено</p>"
+	problem.save()
+	fanout.resolve_linked_incidents(problem.name, commit=False)
+	assert emails("Incident", incidents["assigned"].name)  # the Resolved e-mail still goes
+
+
+def test_bad_updates_are_refused_and_change_nothing(world, outage):
+	problem, _incidents = outage
+	planned = frappe.db.get_value("Global Problem", problem.name, "planned_resolution_time")
+	with pytest.raises(frappe.MandatoryError):
+		post_update(problem, "  <b></b> ")
+	with pytest.raises(frappe.ValidationError):
+		post_update(
+			problem, "Раньше начала", new_planned_resolution_time=problem.started_on - timedelta(days=1)
+		)
+	assert frappe.db.get_value("Global Problem", problem.name, "planned_resolution_time") == planned
+	assert not frappe.db.count("Global Problem Update", {"global_problem": problem.name})
+	problem.update({"status": "Resolved", "resolution": "<p>Готово</p>"})
+	problem.save()
+	with pytest.raises(frappe.ValidationError):
+		post_update(problem, "Поздно")

@@ -19,7 +19,7 @@ from tests.harness.mail import queued_for, read_queued
 from tests.harness.world import make_incident
 from tests.site.test_portal_ratings import rated
 from xnet_helpdesk.assignment import jobs, load
-from xnet_helpdesk.xnet_helpdesk.doctype.global_problem import global_problem as gp
+from xnet_helpdesk.outages import notices
 
 LANGUAGES = ("ru", "kk", "en")
 EXPLANATION = {
@@ -117,7 +117,7 @@ def test_the_planned_time_email_is_in_each_clients_language(world, in_a_job):
 	problem.planned_resolution_time = new_time
 	problem.save()
 	frappe.local.lang = "en"
-	assert gp.notify_planned_time_change(problem.name, str(get_datetime(new_time))) == 3
+	assert notices.notify_planned_time_change(problem.name, str(get_datetime(new_time))) == 3
 	for key, language in clients.items():
 		mails = queued_for(world["users"][key], reference_doctype="Global Problem")
 		assert len(mails) == 1 and PLANNED[language] in mails[0][0], (key, language, mails)

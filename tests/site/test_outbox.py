@@ -1,4 +1,4 @@
-"""An incident's e-mails are decided in the save and sent after the commit (intake/outbox.py), and Frappe's
+"""An incident's e-mails are decided in the save and sent after the commit (outgoing/outbox.py), and Frappe's
 Workflow Action bookkeeping is skipped while every state of the workflow is optional
 (overrides/workflow_action.py)."""
 
@@ -13,7 +13,7 @@ from tests.harness.jobs import after_commit_methods
 from tests.harness.mail import read_queued
 from tests.harness.states import bring_to
 from tests.harness.world import make_incident
-from xnet_helpdesk.intake import outbox
+from xnet_helpdesk.outgoing import outbox
 from xnet_helpdesk.overrides import workflow_action
 from xnet_helpdesk.setup import workflow_definition as wf
 
@@ -40,7 +40,7 @@ def test_registration_decides_the_email_and_a_worker_sends_it(world):
 	# decided in the save, nothing rendered or queued yet; a job is waiting for the commit
 	assert pending(incident.name) == ["Incident Registered: client"]
 	assert queued(incident.name) == []
-	assert "xnet_helpdesk.intake.outbox.deliver_due" in after_commit_methods()
+	assert "xnet_helpdesk.outgoing.outbox.deliver_due" in after_commit_methods()
 	row = frappe.get_all("Pending Notification", filters={"reference_name": incident.name}, pluck="name")[0]
 
 	assert outbox.deliver(row) is True

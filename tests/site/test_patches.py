@@ -3,7 +3,7 @@ admin edited."""
 
 import frappe
 
-from xnet_helpdesk.intake.template_texts import TEMPLATES
+from xnet_helpdesk.outgoing.template_texts import TEMPLATES
 from xnet_helpdesk.patches import awaiting_client_mail_says_what_is_needed as awaiting
 
 
@@ -27,7 +27,7 @@ def test_awaiting_client_templates_gain_the_question_unless_an_admin_edited_them
 
 
 def test_templates_quote_an_excerpt_of_the_description_and_keep_an_admins_edits(site):
-	from xnet_helpdesk.intake.template_texts import _DESCRIPTION, OLD_DESCRIPTION
+	from xnet_helpdesk.outgoing.template_texts import _DESCRIPTION, OLD_DESCRIPTION
 	from xnet_helpdesk.patches import mail_quotes_an_excerpt_of_the_description as patch
 
 	registered, assigned = "Incident Registered", "Incident Assigned to Engineer"

@@ -11,7 +11,7 @@ from frappe.utils import get_datetime, now_datetime
 from tests.harness.assignment_world import ensure_outgoing_email_account, open_around_the_clock, reset_caches
 from tests.harness.world import make_incident
 from xnet_helpdesk.business_hours import centers
-from xnet_helpdesk.intake.outbox import deliver_all
+from xnet_helpdesk.outgoing.outbox import deliver_all
 from xnet_helpdesk.sla.service import check_agreements
 
 ENGINEER_KEY = "kar_engineer"

@@ -23,6 +23,7 @@ DOCTYPES = ROOT / "xnet_helpdesk" / "xnet_helpdesk" / "doctype"
 		("Global Problem fields", "global_problem"),
 		("Global Problem Service Center fields", "global_problem_service_center"),
 		("Global Problem Client Company fields", "global_problem_client_company"),
+		("Global Problem Update fields", "global_problem_update"),
 	],
 )
 def test_field_table_is_the_doctype(heading, doctype):

@@ -57,11 +57,11 @@ def test_parameters_and_query_builder_are_accepted():
 def test_commit_in_a_whitelisted_function_is_found_unless_explained():
 	source = """
 	@frappe.whitelist()
-	def save(name):
+	def save(name: str):
 		frappe.db.commit()
 
 	@frappe.whitelist(allow_guest=True)
-	def rate(name):
+	def rate(name: str):
 		frappe.db.commit()  # the rating must stand even if the e-mail below fails
 
 	def job():
@@ -131,6 +131,23 @@ def test_database_access_at_import_time_is_found():
 		return frappe.db.get_value("Incident", "x")
 	"""
 	assert codes(source) == ["XNL005", "XNL005"]
+
+
+def test_whitelisted_arguments_without_annotations_are_found():
+	source = """
+	@frappe.whitelist(allow_guest=True)
+	def lookup(number: str | None = None, contact=None):
+		pass
+
+	class Source(Document):
+		@frappe.whitelist()
+		def preview(self, limit: int = 20):
+			pass
+
+	def helper(anything):
+		pass
+	"""
+	assert codes(source) == ["XNL006"]
 
 
 def test_noqa_opts_one_line_out_of_one_rule():

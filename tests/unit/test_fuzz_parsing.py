@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tests.harness.bad_values import FUZZ, active_markup, bad_text, bad_value
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_email, normalize_phone
 from xnet_helpdesk.incident_flow.field_values import WrongType, single_value
+from xnet_helpdesk.intake.mail_decode import no_reply_reason
 from xnet_helpdesk.intake.mail_rules import (
 	email_domain,
 	header_text,
@@ -76,10 +77,11 @@ def test_raw_8bit_sender_and_precedence_are_read_not_raised():
 	"""Regression: a From or Precedence header with raw UTF-8 bytes (no encoded word) comes back from
 	Python's parser as a Header object, which the rules called .strip()/len() on."""
 	message = email.message_from_bytes(
-		"From: Иван <ivan@karmet.kz>\r\nPrecedence: bulk\r\nReferences: <a@b> <в@г>\r\n\r\nx".encode()
+		"From: Иван <ivan@karmet.kz>\r\nPrecedence: auto_reply\r\nReferences: <a@b> <в@г>\r\n\r\nx".encode()
 	)
 	assert sender_address(message) == "ivan@karmet.kz"
-	assert loop_reason(message) == "Precedence: bulk"
+	assert header_text(message, "From") == "Иван <ivan@karmet.kz>"
+	assert loop_reason(message) == "Precedence: auto_reply"
 	assert references(message) == ["a@b", "в@г"]
 
 
@@ -151,3 +153,20 @@ def test_numbers_sent_for_text_are_their_digits():
 	assert single_value("Data", 87011234567) == "87011234567"
 	assert single_value("Check", True) == 1
 	assert single_value("Int", 3) == 3
+
+
+@FUZZ
+@given(raw_headers)
+def test_mail_headers_never_break_the_no_reply_rules(headers):
+	message = email.message_from_bytes(raw_message(headers))
+	reason = no_reply_reason(message, sender_address(message))
+	assert reason is None or isinstance(reason, str)
+
+
+def test_raw_8bit_precedence_is_read_by_the_no_reply_rules():
+	"""Regression: a raw 8-bit Precedence (a Header object) raised in no_reply_reason: the message went to
+	Unhandled Email instead of becoming an incident."""
+	message = email.message_from_bytes("From: a@b.kz\r\nPrecedence: обычный\r\n\r\nx".encode())
+	assert no_reply_reason(message, "a@b.kz") is None
+	bulk = email.message_from_bytes("From: Иван <a@b.kz>\r\nPrecedence: bulk\r\n\r\nx".encode())
+	assert no_reply_reason(bulk, "a@b.kz") == "Precedence: bulk"

@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from xnet_helpdesk.portal import rules, signing
+from xnet_helpdesk.incident_flow import ratings
+from xnet_helpdesk.links import signing
+from xnet_helpdesk.portal import rules
 
 KEY = signing.derive_key("site-secret")
 NOW = 1_800_000_000
@@ -106,15 +108,15 @@ def test_reopen_window():
 
 
 def test_bayesian_average_keeps_one_review_from_topping_the_board():
-	single_five = rules.bayesian_average(5, 1, prior_mean=4.2, prior_weight=5)
-	steady = rules.bayesian_average(4.6 * 40, 40, prior_mean=4.2, prior_weight=5)
+	single_five = ratings.bayesian_average(5, 1, prior_mean=4.2, prior_weight=5)
+	steady = ratings.bayesian_average(4.6 * 40, 40, prior_mean=4.2, prior_weight=5)
 	assert round(single_five, 2) == 4.33
 	assert steady > single_five
-	assert rules.bayesian_average(0, 0, 4.0, 5) == 4.0
-	assert rules.bayesian_average(0, 0, 4.0, 0) == 0.0
-	assert rules.bayesian_average(10, 2, 3.0, 0) == 5.0
+	assert ratings.bayesian_average(0, 0, 4.0, 5) == 4.0
+	assert ratings.bayesian_average(0, 0, 4.0, 0) == 0.0
+	assert ratings.bayesian_average(10, 2, 3.0, 0) == 5.0
 	with pytest.raises(ValueError):
-		rules.bayesian_average(1, -1, 3, 5)
+		ratings.bayesian_average(1, -1, 3, 5)
 
 
 def test_first_name_and_incident_number_cleaning():

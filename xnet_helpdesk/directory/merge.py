@@ -265,6 +265,7 @@ def _create_many(run: SyncRun, people: list[DirectoryPerson]) -> None:
 	if not people:
 		return
 	from xnet_helpdesk.permissions.scope import clear_scope_cache
+	from xnet_helpdesk.telephony.identify import fill_caller_keys
 
 	company_title = frappe.get_cached_doc("Client Company", run.company).get_title() or run.company
 	timestamp = now_datetime()
@@ -284,6 +285,7 @@ def _create_many(run: SyncRun, people: list[DirectoryPerson]) -> None:
 		doc.set_primary_email()
 		doc.set_primary("phone")
 		doc.set_primary("mobile_no")
+		fill_caller_keys(doc)  # what the Contact before_validate hook does (telephony/identify.py)
 		docs.append(doc)
 	_name_contacts(docs, run.company)
 	_link_existing_users(docs)

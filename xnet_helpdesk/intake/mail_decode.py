@@ -342,10 +342,11 @@ NO_REPLY_LOCAL = re.compile(r"^(no-?reply|do-?not-?reply|noreply)([-+._].*)?@", 
 def no_reply_reason(message: Message, sender: str) -> str | None:
 	"""Why a message that is registered cannot be answered (machine-sent, a list), or None. Decided on its
 	headers; a no-reply address alone says the same."""
-	auto = re.split(r"[\s;(]", str(message.get("Auto-Submitted") or "").strip().lower())[0]
+	# raw_header: a header with raw 8-bit bytes is a Header object, not a str (it had no .strip())
+	auto = re.split(r"[\s;(]", raw_header(message, "Auto-Submitted").strip().lower())[0]
 	if auto in AUTO_GENERATED:
 		return f"Auto-Submitted: {auto}"
-	precedence = (message.get("Precedence") or "").strip().lower()
+	precedence = raw_header(message, "Precedence").strip().lower()
 	if precedence in {"bulk", "list", "junk"}:
 		return f"Precedence: {precedence}"
 	for header in ("List-Id", "List-Unsubscribe", "List-Post"):

@@ -10,8 +10,8 @@ from pypika.terms import Criterion
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_phone
 from xnet_helpdesk.incident_flow.contacts import contact_company
 from xnet_helpdesk.incident_flow.lifecycle import OPEN_STATUSES
+from xnet_helpdesk.outages.active import get_active_problems_for
 from xnet_helpdesk.permissions.contacts import contact_search_condition
-from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import get_active_problems_for
 
 MIN_PHONE_DIGITS = 5
 MAX_RESULTS = 10
@@ -112,7 +112,9 @@ def active_problems(client_company: str | None = None, service_center: str | Non
 
 @frappe.whitelist()
 @frappe.validate_and_sanitize_search_inputs
-def contact_query(doctype, txt, searchfield, start, page_len, filters):
+def contact_query(
+	doctype: str, txt: str, searchfield: str, start: int, page_len: int, filters: dict | str | None
+):
 	"""Every Contact link field (the incident form, the quick entry) finds a caller by phone number too;
 	it offers the contacts the user may be offered (permissions/contacts.py): a client's session none."""
 	allowed = contact_search_condition()

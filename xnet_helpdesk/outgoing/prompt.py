@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 
 import frappe
-from frappe.utils import cint, get_datetime, now_datetime
+from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 
 from xnet_helpdesk.outgoing.wake import wake
 
@@ -28,6 +28,8 @@ SENDING_HERE_FLAG = "xnet_sending_mail_here"
 BATCH = 100
 # a sender hands over to a fresh job after this long (a huge fan-out does not hold one job forever)
 BUDGET_SECONDS = 240
+# a row "Sending" for longer than this lost its sender (sending one message takes a second or two)
+STUCK_AFTER_SECONDS = 120
 
 
 def enabled() -> bool:
@@ -76,9 +78,9 @@ def due(limit: int = BATCH) -> list[str]:
 def claim(name: str) -> bool:
 	"""Not Sent -> Sending in one committed update: False when someone else has it already."""
 	queue = frappe.qb.DocType("Email Queue")
-	frappe.qb.update(queue).set(queue.status, "Sending").where(queue.name == name).where(
-		queue.status == "Not Sent"
-	).run()
+	frappe.qb.update(queue).set(queue.status, "Sending").set(queue.modified, now_datetime()).where(
+		queue.name == name
+	).where(queue.status == "Not Sent").run()
 	claimed = frappe.db._cursor.rowcount == 1
 	frappe.db.commit()
 	return claimed
@@ -130,6 +132,31 @@ def give_back(name: str) -> None:
 		)
 	frappe.log_error(f"Email Queue {name}: sending at once failed, the queue will retry")
 	frappe.db.commit()
+
+
+def release_stuck() -> int:
+	"""Scheduled every minute: rows left "Sending" by a sender that died mid-send (a worker killed, its
+	database connection cut) would never be sent: neither this sender nor Frappe's flush takes a "Sending"
+	row. They go back to the queue with one more retry, for the flush; a recipient already marked sent
+	(Frappe commits that right after the SMTP server accepted) is not sent again."""
+	queue = frappe.qb.DocType("Email Queue")
+	cutoff = add_to_date(now_datetime(), seconds=-STUCK_AFTER_SECONDS)
+	names = (
+		frappe.qb.from_(queue)
+		.select(queue.name)
+		.where(queue.status == "Sending")
+		.where(queue.modified < cutoff)
+		.run(pluck=True)
+	)
+	for name in names:
+		sent = frappe.db.exists("Email Queue Recipient", {"parent": name, "status": "Sent"})
+		frappe.qb.update(queue).set(queue.status, "Partially Sent" if sent else "Not Sent").set(
+			queue.retry, queue.retry + 1
+		).set(queue.error, "Left in Sending by a sender that ended mid-send").where(queue.name == name).where(
+			queue.status == "Sending"
+		).run()
+		frappe.db.commit()  # a scheduled job: each released row is its own transaction
+	return len(names)
 
 
 def quit_session(server) -> None:

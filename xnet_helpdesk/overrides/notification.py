@@ -11,8 +11,8 @@ the site's language. Other apps' notifications are Frappe's, untouched.
 import frappe
 from frappe.email.doctype.notification.notification import Notification
 
-from xnet_helpdesk.intake.mail_templates import language_of
 from xnet_helpdesk.language import address_language, site_language, speaking
+from xnet_helpdesk.outgoing.mail_templates import language_of
 
 MODULE = "XNet Helpdesk"
 

@@ -4,7 +4,7 @@ the app shipped; one an admin has edited is left alone (they add {{ doc.client_i
 
 import frappe
 
-from xnet_helpdesk.intake.template_texts import _LINK, TEMPLATES
+from xnet_helpdesk.outgoing.template_texts import _LINK, TEMPLATES
 
 EVENT = "Incident Awaiting Client"
 SHIPPED_BEFORE = {

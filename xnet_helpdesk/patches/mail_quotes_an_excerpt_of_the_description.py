@@ -5,7 +5,7 @@ a template where an admin changed that placeholder is left alone."""
 
 import frappe
 
-from xnet_helpdesk.intake.template_texts import _DESCRIPTION, OLD_DESCRIPTION, TEMPLATES
+from xnet_helpdesk.outgoing.template_texts import _DESCRIPTION, OLD_DESCRIPTION, TEMPLATES
 
 
 def execute():

@@ -10,7 +10,7 @@ narrowing.py: a System Manager keeps everything):
 - Email Account: the support mailboxes, i.e. accounts whose mail becomes incidents (the account's Append To,
   or an IMAP folder's); other accounts, and their passwords, stay out of reach;
 - Email Template: every Desk user reads them (Frappe's rule); changed, made or deleted are the incident
-  e-mails' templates, which are named "Incident … (language)" (intake/mail_templates.py);
+  e-mails' templates, which are named "Incident … (language)" (outgoing/mail_templates.py);
 - Property Setter: read only, those that let a doctype receive e-mail (the Email Account form's Append To
   list reads them).
 

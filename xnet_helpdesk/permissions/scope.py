@@ -172,3 +172,16 @@ def engineer_has_permission(doc, ptype=None, user=None) -> bool:
 	# writing: an engineer edits only their own record; a center manager those of the centers they manage
 	managed = set(frappe.get_all("Service Center", filters={"manager": user}, pluck="name"))
 	return doc.get("user") == user or doc.get("service_center") in managed
+
+
+CALL_COLUMNS = {"service_center": "service_center"}
+
+
+def call_query_conditions(user=None, doctype=None) -> str:
+	"""Calls: first line and managers all of them; a center manager those of their centers."""
+	return _condition(frappe.qb.DocType("Call"), visibility_scope(user), CALL_COLUMNS)
+
+
+def call_has_permission(doc, ptype=None, user=None) -> bool:
+	scope = visibility_scope(user)
+	return scope.unrestricted or scope.sees(service_center=doc.get("service_center"))

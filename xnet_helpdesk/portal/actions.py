@@ -4,7 +4,6 @@ The caller has resolved access (login or signed link) already; these functions r
 state on the server, so nothing depends on what the page showed.
 """
 
-import json
 from contextlib import contextmanager
 
 import frappe
@@ -143,80 +142,32 @@ def confirm(access: Access) -> str:
 	doc = _incident(access)
 	if doc.status != lifecycle.RESOLVED:
 		frappe.throw(_("Only a resolved incident can be confirmed."))
-	# a rating sent just before is stored first (once closed, the controller would refuse a change); its
-	# queued job then finds it stored and only clears the pending entry
-	pending = pending_rating(access.incident)
-	if pending:
-		save_rating(access.incident, pending["stars"], pending["comment"], pending["source"])
 	_transition_to(doc, lifecycle.CLOSED)
 	_note(doc, _("The client confirmed the resolution on the portal"))
 	return frappe.db.get_value("Incident", doc.name, "status")
 
 
-# A rating is accepted at once and stored by a background job: the request checks the link or login,
-# the stars and the incident's state, and keeps the latest submission per incident in Redis; the job
-# saves it through the Engineer Rating controller, whose rules decide (one per incident, not after Closed).
-PENDING_KEY = "xnet_portal_pending_rating"
-_DELETE_IF_UNCHANGED = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0"
-
-
-def _pending_key() -> str:
-	return frappe.cache.make_key(PENDING_KEY)
-
-
-def pending_rating(incident: str) -> dict | None:
-	raw = frappe.cache.execute_command("HGET", _pending_key(), incident)
-	return json.loads(raw) if raw else None
-
-
 def rate(access: Access, stars, comment=None, source: str | None = None) -> dict:
+	"""Store the client's rating before answering: an acknowledged rating is in the database.
+
+	(It used to wait in Redis for a background job: a Redis restart in between lost it.) The incident's
+	row is locked first, so two quick submissions, or a rating and a confirmation, take turns; the
+	Engineer Rating controller's rules decide (one per incident, not after Closed)."""
 	stars = cint(stars) if str(stars or "").strip().isdigit() else 0
 	if not 1 <= stars <= 5:
 		frappe.throw(_("A rating is 1 to 5 stars"), title=_("Rating"))
 	comment = clean_text(comment, MAX_TEXT) or None
-	if access.status != lifecycle.RESOLVED:
+	status = frappe.db.get_value("Incident", access.incident, "status", for_update=True)
+	if status != lifecycle.RESOLVED:
 		frappe.throw(_("The incident is closed: its rating can no longer be changed"))
-	submission = {
-		"id": frappe.generate_hash(length=12),
-		"stars": stars,
-		"comment": comment,
-		"source": SOURCES.get(source or access.via, "Portal"),
-	}
-	frappe.cache.execute_command("HSET", _pending_key(), access.incident, json.dumps(submission))
-	frappe.enqueue(
-		"xnet_helpdesk.portal.actions.apply_pending_rating",
-		queue="short",
-		job_id=f"xnet-portal-rating::{frappe.local.site}::{access.incident}",
-		deduplicate=True,
-		incident=access.incident,
-	)
+	with as_system():
+		save_rating(access.incident, stars, comment, SOURCES.get(source or access.via, "Portal"))
 	return {"stars": stars, "comment": comment}
 
 
-def apply_pending_rating(incident: str) -> None:
-	"""Store the latest submitted rating of an incident (a background job)."""
-	for _attempt in range(5):
-		raw = frappe.cache.execute_command("HGET", _pending_key(), incident)
-		if not raw:
-			return
-		submission = json.loads(raw)
-		try:
-			save_rating(incident, submission["stars"], submission["comment"], submission["source"])
-		except frappe.ValidationError:
-			# e.g. closed meanwhile: the controller refused it, and it is dropped with a log entry
-			frappe.db.rollback()
-			frappe.log_error(f"Portal rating for {incident} refused", frappe.get_traceback())
-		else:
-			frappe.db.commit()  # a background job: each applied rating is its own transaction
-		# a newer submission that arrived meanwhile stays for the next round
-		if frappe.cache.eval(_DELETE_IF_UNCHANGED, 1, _pending_key(), incident, raw):
-			return
-
-
-def apply_all_pending_ratings() -> None:
-	"""Safety net (scheduler): ratings whose job was lost, e.g. while no worker ran."""
-	for incident in frappe.cache.execute_command("HKEYS", _pending_key()) or []:
-		apply_pending_rating(incident.decode() if isinstance(incident, bytes) else incident)
+# Before ratings were stored in the request, they waited in this Redis hash for a job; a site upgraded
+# with some still waiting stores them once (patches/store_waiting_portal_ratings.py).
+LEGACY_PENDING_KEY = "xnet_portal_pending_rating"
 
 
 def save_rating(incident: str, stars: int, comment: str | None, source: str):

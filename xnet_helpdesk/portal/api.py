@@ -27,8 +27,8 @@ def _messages_limit():
 
 
 def _text(value) -> str:
-	"""A parameter as the text a form sends. A JSON body may bring any value: a number is its digits, a list,
-	an object or null is no text (the method then answers as for a field left empty)."""
+	"""A parameter as the text a form sends. Frappe refuses a value of another type than the annotation says
+	(417, naming the argument) before the method runs; a number (`stars`) is its digits, null no text."""
 	if isinstance(value, str):
 		return value
 	if isinstance(value, int | float) and not isinstance(value, bool):
@@ -37,7 +37,7 @@ def _text(value) -> str:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-def lookup(number=None, contact=None):
+def lookup(number: str | None = None, contact: str | None = None):
 	"""Status of an incident for anyone who knows its number and the e-mail or phone it was registered with."""
 	number, contact = _text(number), _text(contact)
 	# the per-number limit counts every spelling of a number as one ("inc-2026-1 " = "INC-2026-1")
@@ -70,32 +70,45 @@ def _limited_lookup(number, contact):
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @rate_limit(limit=_messages_limit, seconds=LOOKUP_WINDOW, methods=["POST"])
-def write(incident=None, text=None, token=None):
+def write(incident: str | None = None, text: str | None = None, token: str | None = None):
 	"""The client's message to the engineer (a signed link or a login, like the other actions)."""
 	access = resolve_access(_text(incident), _text(token))
 	return {"status": actions.write(access, _text(text))}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-def reopen(incident=None, reason=None, token=None):
+def reopen(incident: str | None = None, reason: str | None = None, token: str | None = None):
 	access = resolve_access(_text(incident), _text(token))
 	return {"status": actions.reopen(access, _text(reason))}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-def confirm(incident=None, token=None):
+def confirm(incident: str | None = None, token: str | None = None):
 	access = resolve_access(_text(incident), _text(token))
 	return {"status": actions.confirm(access)}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-def rate(incident=None, stars=None, comment=None, token=None, source=None):
+def rate(
+	incident: str | None = None,
+	stars: int | str | None = None,
+	comment: str | None = None,
+	token: str | None = None,
+	source: str | None = None,
+):
 	access = resolve_access(_text(incident), _text(token))
 	return actions.rate(access, _text(stars), _text(comment), "email" if source == "email" else None)
 
 
 @frappe.whitelist(methods=["POST"])
-def register(subject=None, description=None, category=None, phone=None, global_problem=None, submission=None):
+def register(
+	subject: str | None = None,
+	description: str | None = None,
+	category: str | None = None,
+	phone: str | None = None,
+	global_problem: str | None = None,
+	submission: str | None = None,
+):
 	"""A logged-in client registers a new incident; the answer is its number.
 
 	Only these parameters and the uploaded files are read; who the client is comes from the session's

@@ -171,12 +171,7 @@ def replies(incident: str) -> list[dict]:
 
 
 def rating_of(incident: str) -> dict | None:
-	"""The client's rating: one just submitted (still being stored) or the stored one."""
-	from xnet_helpdesk.portal.actions import pending_rating
-
-	pending = pending_rating(incident)
-	if pending:
-		return frappe._dict(stars=pending["stars"], comment=pending["comment"])
+	"""The client's stored rating."""
 	return frappe.db.get_value(
 		"Engineer Rating", incident, ["stars", "comment", "submitted_on"], as_dict=True
 	)
@@ -199,6 +194,7 @@ def incident_detail(incident: str) -> dict:
 			"service_center",
 			"engineer_name",
 			"planned_resolution_time",
+			"global_problem",
 			"last_reopen_reason",
 			"contact_name",
 			"client_info_request",
@@ -225,6 +221,8 @@ def incident_detail(incident: str) -> dict:
 		"engineer": doc.engineer_name or "",
 		"contact_name": doc.contact_name or "",
 		"planned_resolution_time": doc.planned_resolution_time,
+		# what the outage's manager has told its clients, newest first
+		"problem_updates": problem_updates(doc.global_problem),
 		"last_reopen_reason": doc.last_reopen_reason or "",
 		"timeline": timeline,
 		"can_reopen": resolved and rules.within_reopen_window(doc.resolved_on, now_datetime(), window),
@@ -239,3 +237,9 @@ def incident_detail(incident: str) -> dict:
 		"can_rate": resolved,
 		"rating": rating,
 	}
+
+
+def problem_updates(problem: str | None) -> list[dict]:
+	from xnet_helpdesk.outages.updates import updates_of
+
+	return updates_of(problem) if problem else []

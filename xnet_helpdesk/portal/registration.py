@@ -20,8 +20,8 @@ from frappe.utils import cint
 from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_phone
 from xnet_helpdesk.incident_flow.contacts import contact_company
 from xnet_helpdesk.intake.text import clean_text, text_to_html
+from xnet_helpdesk.outages.active import get_active_problems_for
 from xnet_helpdesk.portal.access import CLIENT_ROLE
-from xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem import get_active_problems_for
 
 METHOD = "xnet_helpdesk.portal.api.register"
 CHANNEL = "Portal"

@@ -13,7 +13,9 @@ from frappe.website.page_renderers.template_page import TemplatePage
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-PORTAL_PATHS = frozenset({"support", "support/my", "support/new", "support/incident"})
+PORTAL_PATHS = frozenset({"support", "support/my", "support/new", "support/incident", "support/status"})
+# pages that are the same for every guest, answered from Frappe's page cache at the front door
+CACHED_PATHS = frozenset({"support", "support/status"})
 
 
 def resolve_path(path: str) -> str:
@@ -43,7 +45,8 @@ class PortalPage(TemplatePage):
 
 
 def serve_cached_lookup_page():
-	"""before_request hook: a guest's GET /support is answered from Frappe's own page cache at once.
+	"""before_request hook: a guest's GET /support (or the outage board) is answered from Frappe's own page
+	cache at once.
 
 	The lookup page is the same for every guest (per language) and Frappe caches it after the first
 	render (TemplatePage, key "website_page"/"support"); what remains per request is Frappe's website
@@ -51,14 +54,15 @@ def serve_cached_lookup_page():
 	written, and a miss (first request, another language, developer mode) falls through to Frappe.
 	"""
 	request = frappe.request
+	path = request.path.strip("/")
 	if (
 		request.method != "GET"
-		or request.path != "/support"
+		or path not in CACHED_PATHS
 		or request.query_string
 		or frappe.session.user != "Guest"
 	):
 		return
-	cached = frappe.cache.hget("website_page", "support") or {}
+	cached = frappe.cache.hget("website_page", path) or {}
 	html = cached.get(frappe.local.lang)
 	if not html:
 		return

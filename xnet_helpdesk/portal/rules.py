@@ -1,4 +1,4 @@
-"""Plain rules of the client portal (no Frappe imports): the reopen window and the leaderboard average."""
+"""Plain rules of the client portal (no Frappe imports): the reopen window, what the public lookup shows."""
 
 from datetime import datetime, timedelta
 
@@ -13,18 +13,6 @@ def within_reopen_window(resolved_on: datetime | None, now: datetime, window_day
 	if not window_days or window_days <= 0:
 		return True
 	return now <= resolved_on + timedelta(days=window_days)
-
-
-def bayesian_average(total_stars: float, count: int, prior_mean: float, prior_weight: float) -> float:
-	"""The average pulled towards the prior by `prior_weight` imaginary ratings at `prior_mean`.
-
-	One 5-star review (5 + 4.2*5)/(1+5) = 4.33 ranks below forty reviews averaging 4.6, as it should.
-	"""
-	if count < 0 or prior_weight < 0:
-		raise ValueError("count and prior weight cannot be negative")
-	if count + prior_weight == 0:
-		return 0.0
-	return (prior_mean * prior_weight + total_stars) / (prior_weight + count)
 
 
 def first_name(full_name: str | None) -> str:

@@ -6,7 +6,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from xnet_helpdesk.consts import CENTER_MANAGER, CLIENT, ENGINEER, MANAGER, OPERATOR
-from xnet_helpdesk.intake.mail_templates import ensure_mail_records
+from xnet_helpdesk.outgoing.mail_templates import ensure_mail_records
 from xnet_helpdesk.setup import workflow_definition as wf
 from xnet_helpdesk.setup.assignment_setup import ensure_assignment_setup
 from xnet_helpdesk.setup.desk import ensure_kanban_board
@@ -97,7 +97,20 @@ CUSTOM_FIELDS = {
 			"no_copy": 1,
 			"description": "What the directory said at the last sync, to tell its changes from hand edits",
 		},
-	]
+	],
+	# the E.164 key an incoming call finds its caller by, indexed (telephony/identify.py)
+	"Contact Phone": [
+		{
+			"fieldname": "phone_e164",
+			"fieldtype": "Data",
+			"label": "Phone (E.164)",
+			"insert_after": "phone",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		}
+	],
 }
 
 LANGUAGES = {"kk": "Қазақ тілі"}
@@ -125,11 +138,12 @@ def ensure_setup():
 	ensure_mail_records()
 	ensure_portal_setup()
 	set_new_setting_defaults()
+	backfill_caller_keys()
 	frappe.clear_cache(doctype="Incident")
 
 
 # Helpdesk Settings fields added after the first release: their defaults are stored on existing sites
-NEW_SETTINGS = ("assign_in_background",)
+NEW_SETTINGS = ("assign_in_background", "call_retention_days", "phone_region")
 
 
 def set_new_setting_defaults():
@@ -144,6 +158,13 @@ def set_new_setting_defaults():
 			frappe.db.set_single_value(
 				"Helpdesk Settings", fieldname, settings.get_field(fieldname).default or 0
 			)
+
+
+def backfill_caller_keys():
+	"""Contact phones stored before their E.164 key existed get it (once; later saves fill it)."""
+	from xnet_helpdesk.telephony.identify import backfill
+
+	backfill()
 
 
 def create_roles():

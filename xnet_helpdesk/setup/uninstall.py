@@ -2,7 +2,7 @@
 
 import frappe
 
-from xnet_helpdesk.intake.template_texts import TEMPLATES
+from xnet_helpdesk.outgoing.template_texts import TEMPLATES
 from xnet_helpdesk.setup.desk import KANBAN_BOARD_NAME
 from xnet_helpdesk.setup.install import CUSTOM_FIELDS, ROLES
 from xnet_helpdesk.setup.permissions_setup import remove_permissions

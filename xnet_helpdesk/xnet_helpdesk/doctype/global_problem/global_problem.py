@@ -3,8 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_datetime, now_datetime
 
-from xnet_helpdesk.intake.mail_templates import DEFAULT_LANGUAGE
-from xnet_helpdesk.language import speaking
+from xnet_helpdesk.outages.fanout import queue_resolution
 
 
 class GlobalProblem(Document):
@@ -28,6 +27,7 @@ class GlobalProblem(Document):
 		description: DF.TextEditor | None
 		naming_series: DF.Literal["GP-.YYYY.-.####"]
 		planned_resolution_time: DF.Datetime | None
+		public: DF.Check
 		resolution: DF.TextEditor | None
 		resolved_on: DF.Datetime | None
 		started_on: DF.Datetime
@@ -69,7 +69,12 @@ class GlobalProblem(Document):
 	def on_update(self):
 		if self.has_value_changed("planned_resolution_time"):
 			self.copy_planned_time_to_open_incidents()
-			if self.get_doc_before_save() and self.planned_resolution_time:
+			# an update that sets the time e-mails it itself (outages/updates.py)
+			if (
+				self.get_doc_before_save()
+				and self.planned_resolution_time
+				and not self.flags.announced_by_update
+			):
 				self.queue_planned_time_notice()
 		if self.status == "Resolved" and self.has_value_changed("status"):
 			queue_resolution(self.name)
@@ -77,7 +82,7 @@ class GlobalProblem(Document):
 	def queue_planned_time_notice(self):
 		"""Clients hear of the new estimate from a background job, not within this request."""
 		frappe.enqueue(
-			"xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem.notify_planned_time_change",
+			"xnet_helpdesk.outages.notices.notify_planned_time_change",
 			# one e-mail per affected client: thousands for a city-wide outage (~50 ms each)
 			queue="long",
 			timeout=3600,
@@ -97,249 +102,3 @@ class GlobalProblem(Document):
 			.where(incident.global_problem == self.name)
 			.where(incident.status.isin(list(OPEN_STATUSES)))
 		).run()
-
-
-def get_active_problems_for(client_company: str | None, service_center: str | None) -> list[dict]:
-	"""Active problems that affect a company or a service center (or everyone, when no scope is set)."""
-	problem = frappe.qb.DocType("Global Problem")
-	centers = frappe.qb.DocType("Global Problem Service Center")
-	companies = frappe.qb.DocType("Global Problem Client Company")
-	affected_by_center = (
-		frappe.qb.from_(centers)
-		.select(centers.parent)
-		.where(centers.service_center == (service_center or ""))
-	)
-	affected_by_company = (
-		frappe.qb.from_(companies)
-		.select(companies.parent)
-		.where(companies.client_company == (client_company or ""))
-	)
-	scoped_center = frappe.qb.from_(centers).select(centers.parent)
-	scoped_company = frappe.qb.from_(companies).select(companies.parent)
-	return (
-		frappe.qb.from_(problem)
-		.select(problem.name, problem.title, problem.planned_resolution_time, problem.started_on)
-		.where(problem.status == "Active")
-		.where(
-			problem.name.isin(affected_by_center)
-			| problem.name.isin(affected_by_company)
-			| (problem.name.notin(scoped_center) & problem.name.notin(scoped_company))
-		)
-		.orderby(problem.started_on, order=frappe.qb.desc)
-		.run(as_dict=True)
-	)
-
-
-# --- fan-out to the clients of linked incidents (background jobs) -------------------------------------------
-
-
-def _open_linked_incidents(problem: str, fields: list[str]) -> list[dict]:
-	from xnet_helpdesk.incident_flow.lifecycle import OPEN_STATUSES
-
-	incident = frappe.qb.DocType("Incident")
-	return (
-		frappe.qb.from_(incident)
-		.select(*[incident[f] for f in fields])
-		.where(incident.global_problem == problem)
-		.where(incident.status.isin(list(OPEN_STATUSES)))
-		.orderby(incident.registered_on)
-		.run(as_dict=True)
-	)
-
-
-def notify_planned_time_change(problem: str, planned_resolution_time: str) -> int:
-	"""One e-mail per client address with open incidents linked to the problem. A job overtaken by a later
-	change does nothing: the later job tells the newer time. Returns the number of e-mails queued."""
-	doc = frappe.get_doc("Global Problem", problem)
-	if doc.status != "Active" or str(get_datetime(doc.planned_resolution_time)) != planned_resolution_time:
-		return 0
-	by_address: dict[str, list[str]] = {}
-	languages: dict[str, str] = {}
-	fields = ["name", "contact_email", "client_language", "no_reply_possible"]
-	for row in _open_linked_incidents(problem, fields):
-		if row.contact_email and not row.no_reply_possible:  # a machine's address is never e-mailed
-			address = row.contact_email.lower()
-			by_address.setdefault(address, []).append(row.name)
-			if row.client_language:
-				languages.setdefault(address, row.client_language)
-	when = frappe.utils.format_datetime(doc.planned_resolution_time)
-	for address, incidents in by_address.items():
-		# in the client's language (their incident's, Russian when none, as the incidents' own e-mails),
-		# also from this background job; no query per address (an outage may have thousands)
-		with speaking(languages.get(address) or DEFAULT_LANGUAGE):
-			frappe.sendmail(
-				recipients=[address],
-				subject=_("New planned resolution time for {0}: {1}").format(doc.title, when),
-				message="<p>{}</p><p>{}</p>".format(
-					_("The planned resolution time of the problem {0} is now {1}.").format(
-						frappe.bold(doc.title), frappe.bold(when)
-					),
-					_("Your incidents: {0}").format(", ".join(incidents)),
-				),
-				reference_doctype="Global Problem",
-				reference_name=problem,
-			)
-	return len(by_address)
-
-
-def queue_resolution(problem: str) -> None:
-	frappe.enqueue(
-		"xnet_helpdesk.xnet_helpdesk.doctype.global_problem.global_problem.resolve_linked_incidents",
-		queue="long",
-		timeout=3600,
-		job_id=f"xnet-global-problem-resolve-{problem}",
-		deduplicate=True,
-		enqueue_after_commit=True,
-		problem=problem,
-	)
-
-
-def resolve_linked_incidents(problem: str, commit: bool = True) -> dict:
-	"""Resolve every open incident linked to a resolved problem, with its resolution text, e-mailing each
-	client. Each incident is one unit (workflow moves + e-mail in the Email Queue, committed together):
-	after a crash, running it again finishes the rest and no one is e-mailed twice."""
-	doc = frappe.get_doc("Global Problem", problem)
-	result = {"resolved": [], "failed": []}
-	if doc.status != "Resolved":
-		return result
-	fallback_engineer = frappe.db.get_value(
-		"Support Engineer", {"user": doc.modified_by, "is_active": 1}, "name"
-	)
-	for row in _open_linked_incidents(problem, ["name"]):
-		frappe.db.savepoint("xnet_problem_resolution")
-		try:
-			_resolve_one(row.name, doc, fallback_engineer)
-		except Exception:
-			frappe.db.rollback(save_point="xnet_problem_resolution")
-			frappe.log_error(f"Global problem {problem}: could not resolve {row.name}")
-			result["failed"].append(row.name)
-		else:
-			result["resolved"].append(row.name)
-		if commit:
-			frappe.db.commit()
-	return result
-
-
-def _resolve_one(name: str, problem, fallback_engineer: str | None) -> None:
-	"""Walk one incident to Resolved through the workflow. Its client hears of it once: through the standard
-	notifications on Resolved (rating links included) when they send mail, else through our own e-mail; the
-	intermediate steps (Assign, Take into Work) are no news and notify no one."""
-	from xnet_helpdesk.assignment.decision import acting_as_system
-
-	incident = frappe.get_doc("Incident", name)
-	incident.engineer = incident.engineer or fallback_engineer
-	if not incident.engineer:
-		frappe.throw(_("Incident {0} has no engineer to resolve it").format(name))
-	incident.resolution_details = problem.resolution
-	path = _transitions_to_resolved(incident.workflow_state)
-	client_mail_before = _client_mail_count(incident)
-	with acting_as_system():
-		incident.flags.notifications = [] if path else None
-		incident.save(ignore_permissions=True)
-		for step, transition in enumerate(path, 1):
-			incident.workflow_state = transition.next_state
-			incident.flags.notifications = None if step == len(path) else []
-			incident.save(ignore_permissions=True)
-			incident.add_comment("Workflow", _(transition.next_state))
-	frappe.db.set_value("Incident", name, "resolved_by_global_problem", 1, update_modified=False)
-	if (
-		incident.contact_email
-		and not incident.no_reply_possible
-		and _client_mail_count(incident) == client_mail_before
-	):
-		frappe.sendmail(
-			recipients=[incident.contact_email],
-			subject=_("Incident {0} is resolved: {1}").format(name, problem.title),
-			message="<p>{}</p>{}<p>{}</p>".format(
-				_("Your incident {0} was caused by the problem {1}, which is now resolved.").format(
-					frappe.bold(name), frappe.bold(problem.title)
-				),
-				problem.resolution,
-				_(
-					"If something still does not work, reply to this e-mail or call us with the incident number."
-				),
-			),
-			reference_doctype="Incident",
-			reference_name=name,
-		)
-
-
-def _client_mail_count(incident) -> int:
-	"""E-mails to the incident's client: queued, or decided and waiting in the outbox."""
-	from xnet_helpdesk.intake.outbox import pending_notifications
-
-	if not incident.contact_email:
-		return 0
-	pending = sum(
-		any(
-			row.receiver_by_document_field == "contact_email"
-			for row in frappe.get_cached_doc("Notification", name).recipients
-		)
-		for name in pending_notifications("Incident", incident.name)
-	)
-	queue = frappe.qb.DocType("Email Queue")
-	recipient = frappe.qb.DocType("Email Queue Recipient")
-	from frappe.query_builder.functions import Count
-
-	return (
-		(
-			frappe.qb.from_(queue)
-			.join(recipient)
-			.on(recipient.parent == queue.name)
-			.select(Count("*"))
-			.where(queue.reference_doctype == "Incident")
-			.where(queue.reference_name == incident.name)
-			.where(recipient.recipient == incident.contact_email)
-			.run()[0][0]
-		)
-		+ pending
-	)
-
-
-def _transitions_to_resolved(state: str) -> list:
-	"""The shortest chain of workflow transitions from `state` to a state meaning Resolved."""
-	from collections import deque
-
-	from frappe.model.workflow import get_workflow_name
-
-	from xnet_helpdesk.incident_flow.workflow_map import status_for_state
-
-	workflow = frappe.get_cached_doc("Workflow", get_workflow_name("Incident"))
-	queue, seen = deque([(state, [])]), {state}
-	while queue:
-		current, path = queue.popleft()
-		if status_for_state(current) == "Resolved":
-			return path
-		for t in workflow.transitions:
-			if (
-				t.state == current
-				and t.next_state not in seen
-				and status_for_state(t.next_state)
-				not in (
-					"Cancelled",
-					"Closed",
-				)
-			):
-				seen.add(t.next_state)
-				queue.append((t.next_state, [*path, t]))
-	frappe.throw(_("The Incident workflow has no way from {0} to Resolved").format(state))
-
-
-def resume_unfinished_resolutions() -> None:
-	"""Hourly: a resolution job that died midway is queued again (it finishes only what is left)."""
-	from xnet_helpdesk.incident_flow.lifecycle import OPEN_STATUSES
-
-	problem = frappe.qb.DocType("Global Problem")
-	incident = frappe.qb.DocType("Incident")
-	names = (
-		frappe.qb.from_(problem)
-		.join(incident)
-		.on(incident.global_problem == problem.name)
-		.select(problem.name)
-		.distinct()
-		.where(problem.status == "Resolved")
-		.where(incident.status.isin(list(OPEN_STATUSES)))
-		.run(pluck=True)
-	)
-	for name in names:
-		queue_resolution(name)

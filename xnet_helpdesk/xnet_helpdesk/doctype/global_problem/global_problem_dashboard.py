@@ -4,5 +4,8 @@ from frappe import _
 def get_data():
 	return {
 		"fieldname": "global_problem",
-		"transactions": [{"label": _("Incidents"), "items": ["Incident"]}],
+		"transactions": [
+			{"label": _("Incidents"), "items": ["Incident"]},
+			{"label": _("Updates"), "items": ["Global Problem Update"]},
+		],
 	}

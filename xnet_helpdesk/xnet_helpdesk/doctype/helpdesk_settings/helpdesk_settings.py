@@ -15,8 +15,12 @@ class HelpdeskSettings(Document):
 		assign_from_other_centers: DF.Check
 		assign_in_background: DF.Check
 		auto_close_days: DF.Int
+		burst_count: DF.Int
+		burst_window_minutes: DF.Int
+		call_retention_days: DF.Int
 		default_priority: DF.Literal["Low", "Medium", "High", "Urgent"]
 		default_service_center: DF.Link | None
+		phone_region: DF.Data | None
 		portal_link_expiry_days: DF.Int
 		reopen_window_days: DF.Int
 		sla_at_risk_percent: DF.Int

@@ -45,6 +45,7 @@ frappe.ui.form.on("Incident", {
 		xnet_helpdesk.incident.show_callers_open_incidents(frm);
 		xnet_helpdesk.incident.show_active_problems(frm);
 		xnet_helpdesk.incident.show_pending_assignment(frm);
+		xnet_helpdesk.incident.show_possible_outage(frm);
 	},
 
 	contact(frm) {
@@ -57,6 +58,7 @@ frappe.ui.form.on("Incident", {
 
 	service_center(frm) {
 		xnet_helpdesk.incident.show_active_problems(frm);
+		xnet_helpdesk.incident.show_possible_outage(frm);
 	},
 
 	before_workflow_action(frm) {
@@ -250,5 +252,22 @@ xnet_helpdesk.incident.show_active_problems = function (frm) {
 				frm.set_value("global_problem", $(e.currentTarget).attr("data-problem"));
 				frm.dashboard.clear_headline();
 			});
+		});
+};
+
+// --- a burst of incidents from this center: perhaps one outage (outages/detector.py) ------------------
+
+xnet_helpdesk.incident.show_possible_outage = function (frm) {
+	if (!frm.is_new() || !frm.doc.service_center || frm.doc.global_problem) return;
+	const asked = frm.doc.service_center;
+	frappe
+		.xcall("xnet_helpdesk.outages.detector.suggestion", { service_center: asked })
+		.then((found) => {
+			if (!found || frm.doc.service_center !== asked || frm.doc.global_problem) return;
+			frm.set_intro(
+				`${frappe.utils.escape_html(found.message)} —
+				<a href="/app/outage-alert/${encodeURIComponent(found.alert)}">${__("Open the alert")}</a>`,
+				"orange"
+			);
 		});
 };

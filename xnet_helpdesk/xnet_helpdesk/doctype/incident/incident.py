@@ -10,8 +10,8 @@ from xnet_helpdesk.incident_flow.contact_details import InvalidPhone, normalize_
 from xnet_helpdesk.incident_flow.contacts import contact_with_company
 from xnet_helpdesk.incident_flow.field_values import WrongType, single_value
 from xnet_helpdesk.incident_flow.workflow_map import status_for_state, workflow_state_for
-from xnet_helpdesk.intake import outbox
 from xnet_helpdesk.intake.text import clean_text
+from xnet_helpdesk.outgoing import outbox
 from xnet_helpdesk.sla import service as sla
 
 # fields a closed or cancelled incident keeps as they are
@@ -48,6 +48,7 @@ class Incident(Document):
 		assigned_on: DF.Datetime | None
 		assignment_pending_since: DF.Datetime | None
 		assignment_queued_on: DF.Datetime | None
+		call: DF.Link | None
 		cancellation_reason: DF.SmallText | None
 		cancelled_on: DF.Datetime | None
 		category: DF.Link | None
@@ -83,6 +84,7 @@ class Incident(Document):
 		last_reopen_reason: DF.SmallText | None
 		naming_series: DF.Literal["INC-.YYYY.-.#####"]
 		needs_triage: DF.Check
+		no_outage_updates: DF.Check
 		no_reply_possible: DF.Check
 		planned_resolution_time: DF.Datetime | None
 		previous_incident: DF.Link | None
@@ -160,7 +162,7 @@ class Incident(Document):
 		self.free_engineer_for_waiting_incidents()
 
 	def run_notifications(self, method):
-		"""Notifications are decided here and sent after the commit (see intake/outbox.py)."""
+		"""Notifications are decided here and sent after the commit (see outgoing/outbox.py)."""
 		outbox.decide(self, method)
 
 	def on_trash(self):

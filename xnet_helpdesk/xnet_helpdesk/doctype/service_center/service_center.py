@@ -29,6 +29,8 @@ class ServiceCenter(Document):
 		)
 
 		address: DF.SmallText | None
+		burst_count: DF.Int
+		burst_window_minutes: DF.Int
 		center_name: DF.Data
 		city: DF.Data
 		email: DF.Data | None

@@ -28,6 +28,7 @@ class SupportEngineer(Document):
 		is_active: DF.Check
 		last_assigned_on: DF.Datetime | None
 		open_load: DF.Int
+		phone_extension: DF.Data | None
 		rating_average: DF.Float
 		rating_count: DF.Int
 		service_center: DF.Link

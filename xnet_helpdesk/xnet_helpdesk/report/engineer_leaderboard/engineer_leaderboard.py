@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, getdate, today
 
-from xnet_helpdesk.portal.rules import bayesian_average
+from xnet_helpdesk.incident_flow.ratings import bayesian_average
 
 DEFAULT_PRIOR_WEIGHT = 5
 

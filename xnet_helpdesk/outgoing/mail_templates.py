@@ -11,8 +11,8 @@ from frappe import _
 from frappe.utils import cint, escape_html
 
 from xnet_helpdesk.intake.mail_rules import OWN_NOTIFICATION_HEADER, thread_subject
-from xnet_helpdesk.intake.template_texts import LANGUAGES, NOTIFICATIONS, TEMPLATES
 from xnet_helpdesk.intake.text import excerpt
+from xnet_helpdesk.outgoing.template_texts import LANGUAGES, NOTIFICATIONS, TEMPLATES
 from xnet_helpdesk.support_line import support_phones
 
 DEFAULT_LANGUAGE = "ru"
@@ -35,7 +35,7 @@ def _template(event: str, language: str):
 
 
 def _context(doc, language: str, recipient: str = "client") -> dict:
-	from xnet_helpdesk.portal.access import portal_link
+	from xnet_helpdesk.links.incident_links import portal_link
 
 	incident_link = portal_link(doc.name) if doc.get("contact") or doc.get("contact_email") else ""
 	description, cut = excerpt(doc.get("description"))

@@ -43,18 +43,25 @@ def enabled_notifications(doctype: str) -> list:
 
 def decide(doc, method: str) -> None:
 	"""Document.run_notifications for a doctype whose e-mails are sent after the commit."""
+	firing_now = firing(doc, method)
+	if firing_now:
+		record(doc, firing_now)
+
+
+def firing(doc, method: str) -> list[str]:
+	"""The Notifications this event of the save fires, each counted once per save (not recorded)."""
 	if (
 		(frappe.flags.in_import and frappe.flags.mute_emails)
 		or frappe.flags.in_patch
 		or frappe.flags.in_install
 	):
-		return
+		return []
 	if doc.flags.notifications is None:
 		# a caller may set doc.flags.notifications = [] to keep a step quiet, as with Frappe's own
 		doc.flags.notifications = enabled_notifications(doc.doctype)
 	notifications = doc.flags.notifications
 	if not notifications:
-		return
+		return []
 	event = EVENTS.get(method)
 	if method == "on_change" and not doc.flags.in_delete:
 		# unlike Frappe, also on insert: a field filled at registration (an engineer chosen by the operator)
@@ -63,7 +70,7 @@ def decide(doc, method: str) -> None:
 	if doc.flags.notifications_executed is None:
 		doc.flags.notifications_executed = []
 	executed = doc.flags.notifications_executed
-	firing = []
+	result = []
 	for alert in notifications:
 		if alert.name in executed:
 			continue
@@ -71,9 +78,8 @@ def decide(doc, method: str) -> None:
 			continue
 		executed.append(alert.name)
 		if fires(doc, alert.name, alert.event):
-			firing.append(alert.name)
-	if firing:
-		record(doc, firing)
+			result.append(alert.name)
+	return result
 
 
 def fires(doc, name: str, event: str) -> bool:
@@ -109,12 +115,16 @@ def value_before(doc, fieldname: str):
 
 
 def record(doc, names: list[str]) -> None:
+	record_names(doc.doctype, doc.name, names)
+
+
+def record_names(doctype: str, name: str, names: list[str]) -> None:
 	now = now_datetime()
 	row = frappe.get_doc(
 		{
 			"doctype": DOCTYPE,
-			"reference_doctype": doc.doctype,
-			"reference_name": doc.name,
+			"reference_doctype": doctype,
+			"reference_name": name,
 			"notifications": json.dumps(names),
 			"attempts": 0,
 		}
@@ -123,7 +133,7 @@ def record(doc, names: list[str]) -> None:
 	row.owner = row.modified_by = frappe.session.user
 	row.creation = row.modified = now
 	row.db_insert()
-	wake("xnet_helpdesk.intake.outbox.deliver_due", JOB_ID, "short")
+	wake("xnet_helpdesk.outgoing.outbox.deliver_due", JOB_ID, "short")
 
 
 def deliver(pending: str) -> bool:

@@ -1,4 +1,4 @@
-"""Signed portal links: a token binds one incident to one contact until an expiry. No Frappe imports.
+"""Signed links to an incident: a token binds one incident to one contact until an expiry. No Frappe imports.
 
 token = base64url(payload) "." base64url(HMAC-SHA256(key, payload)), payload = incident \\n contact \\n expiry.
 Changing any byte of the token (another incident number, another contact, a later expiry) breaks the

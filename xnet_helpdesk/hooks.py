@@ -176,4 +176,8 @@ page_renderer = ["xnet_helpdesk.portal.routing.PortalPage"]
 before_request = [
 	"xnet_helpdesk.portal.request_ip.set_request_ip",
 	"xnet_helpdesk.portal.routing.serve_cached_lookup_page",
+	# /scim/v2/: SCIM 2.0 provisioning, answered by the hook itself (scim/router.py)
+	"xnet_helpdesk.scim.router.handle",
 ]
+# /scim/v2/: a body Frappe cannot parse as JSON still gets a SCIM error body (scim/router.py)
+after_request = ["xnet_helpdesk.scim.router.repair_error"]

@@ -1,7 +1,8 @@
 """Merging a page of directory people into the helpdesk's Contacts: update the known ones, adopt contacts
 entered by hand with the same e-mail, create the new ones in bulk, keep their portal users in step, and, after
 the whole directory was read, deactivate the contacts that vanished from it. Feed-agnostic: a SyncRun holds one
-run's counts and notes, whatever read the people (the LDAP pull in directory/sync.py)."""
+run's counts and notes, whatever read the people: the LDAP pull (directory/sync.py) a page at a time, the SCIM
+push (scim/) one person a request through apply_person and release."""
 
 from collections import Counter
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ class SyncRun:
 		self.entries_not_listed = 0
 		self.seen: set[str] = set()
 		self.entries_seen = 0
+		self.last_skip: tuple[str, str] | None = None
 
 	def note(self, kind: str, dn: str, directory_id: str, reason: str) -> None:
 		if len(self.entries) < MAX_LOG_ENTRIES:
@@ -43,6 +45,7 @@ class SyncRun:
 
 	def skip(self, dn: str, directory_id: str, code: str, detail: str = "") -> None:
 		self.counts["skipped"] += 1
+		self.last_skip = (code, detail)
 		self.note("Skipped", dn, directory_id, entry_reason(code, detail))
 
 
@@ -86,6 +89,50 @@ def apply_batch(run: SyncRun, batch: list) -> None:
 		else:
 			new_people.append(person)
 	_create_many(run, new_people)
+
+
+class PersonSkipped(Exception):
+	"""apply_person: the merge rules did not take the person (mapping's reason code, detail)."""
+
+	def __init__(self, code: str, detail: str = ""):
+		super().__init__(code, detail)
+		self.code = code
+		self.detail = detail
+
+
+def apply_person(run: SyncRun, person: DirectoryPerson, external_id: str | None = None) -> str:
+	"""One person pushed by a feed (SCIM): the same merge as a page of the pull (update, adoption by
+	e-mail, creation, portal user); returns the contact's name or raises PersonSkipped. `external_id`:
+	the pushing directory's own key (SCIM externalId), kept beside our directory id."""
+	run.seen.discard(person.directory_id)
+	run.last_skip = None
+	apply_batch(run, [person])
+	if run.last_skip:
+		raise PersonSkipped(*run.last_skip)
+	name, current = frappe.db.get_value(
+		"Contact",
+		{"directory_id": person.directory_id, "directory_source": run.source.name},
+		["name", "directory_external_id"],
+	)
+	if external_id is not None and (current or "") != external_id:
+		frappe.db.set_value("Contact", name, "directory_external_id", external_id, update_modified=False)
+	return name
+
+
+def release(run: SyncRun, contact_name: str) -> None:
+	"""A pushed delete: the contact is disabled (its history and tickets stay) and no longer belongs to
+	the source, so a later create with its e-mail adopts it again."""
+	doc = frappe.get_doc("Contact", contact_name)
+	was_disabled = doc.disabled
+	doc.disabled = 1
+	doc.directory_id = None
+	doc.directory_external_id = None
+	doc.directory_source = None
+	doc.directory_data = None
+	doc.save(ignore_permissions=True)  # system-owned feed, see _update_known
+	if not was_disabled:
+		_sync_user_enabled(run, doc, mapping.ContactUpdate(disabled=True))
+		run.counts["deactivated"] += 1
 
 
 def _adoptable_by_email(run: SyncRun, emails: list[str]) -> dict[str, str]:

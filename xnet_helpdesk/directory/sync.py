@@ -51,7 +51,7 @@ def due_sources(now=None) -> list[str]:
 	due = []
 	for source in frappe.get_all(
 		"Directory Source",
-		filters={"enabled": 1, "sync_frequency": ["in", list(DUE_AFTER)]},
+		filters={"enabled": 1, "feed": ["!=", "SCIM Push"], "sync_frequency": ["in", list(DUE_AFTER)]},
 		fields=["name", "sync_frequency", "last_sync_on", "last_sync_status"],
 	):
 		if (

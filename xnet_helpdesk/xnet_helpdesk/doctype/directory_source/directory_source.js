@@ -39,6 +39,10 @@ xnet_helpdesk.directory.PRESETS = {
 frappe.ui.form.on("Directory Source", {
 	refresh(frm) {
 		if (frm.is_new()) return;
+		if (frm.doc.feed === "SCIM Push") {
+			frm.add_custom_button(__("Generate SCIM Token"), () => xnet_helpdesk.directory.scim_token(frm));
+			return;
+		}
 		const group = __("Directory");
 		frm.add_custom_button(__("Test Connection"), () => xnet_helpdesk.directory.test(frm), group);
 		frm.add_custom_button(__("Preview"), () => xnet_helpdesk.directory.preview(frm), group);
@@ -149,4 +153,19 @@ xnet_helpdesk.directory.sync_now = function (frm) {
 	} else {
 		run();
 	}
+};
+
+xnet_helpdesk.directory.scim_token = (frm) => {
+	frappe.confirm(__("A new token replaces the current one at once. Generate it?"), () =>
+		frm.call("generate_scim_token").then((r) => {
+			frm.reload_doc();
+			frappe.msgprint({
+				title: __("SCIM Token"),
+				message:
+					`<p>${__("Copy the token now: it is shown only once.")}</p>` +
+					`<p>${__("Tenant URL")}: <code>${frappe.utils.escape_html(r.message.url)}</code></p>` +
+					`<p>${__("Secret Token")}: <code>${frappe.utils.escape_html(r.message.token)}</code></p>`,
+			});
+		})
+	);
 };

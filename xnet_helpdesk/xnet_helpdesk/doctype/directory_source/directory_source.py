@@ -14,7 +14,7 @@ class DirectorySource(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		base_dn: DF.Data
+		base_dn: DF.Data | None
 		bind_dn: DF.Data | None
 		bind_password: DF.Password | None
 		ca_certificate: DF.Code | None
@@ -22,6 +22,7 @@ class DirectorySource(Document):
 		create_portal_users: DF.Check
 		directory_type: DF.Literal["Active Directory", "OpenLDAP"]
 		enabled: DF.Check
+		feed: DF.Literal["LDAP Pull", "SCIM Push"]
 		last_sync_log: DF.Link | None
 		last_sync_message: DF.SmallText | None
 		last_sync_on: DF.Datetime | None
@@ -40,12 +41,14 @@ class DirectorySource(Document):
 		map_username: DF.Data | None
 		max_deactivation_percent: DF.Percent
 		page_size: DF.Int
-		server_url: DF.Data
+		scim_token_hash: DF.Data | None
+		scim_token_set_on: DF.Datetime | None
+		server_url: DF.Data | None
 		source_name: DF.Data
 		start_tls: DF.Check
 		sync_frequency: DF.Literal["Daily", "Hourly", "Manual only"]
 		timeout: DF.Int
-		user_filter: DF.SmallText
+		user_filter: DF.SmallText | None
 		verify_certificate: DF.Check
 
 	# end: auto-generated types
@@ -68,6 +71,8 @@ class DirectorySource(Document):
 			)
 
 	def validate_connection_settings(self):
+		if self.feed == "SCIM Push":
+			return  # nothing to connect to: the directory calls us
 		settings = sources.settings_for(self)
 		try:
 			client.check_settings(settings)
@@ -93,8 +98,23 @@ class DirectorySource(Document):
 		return sources.preview(self, int(limit or 20), search)
 
 	@frappe.whitelist()
+	def generate_scim_token(self) -> dict:
+		"""A new bearer token for /scim/v2/, returned this once; only its hash is kept. The old token
+		stops working at once (rotation)."""
+		self.check_permission("write")
+		if self.is_new() or self.feed != "SCIM Push":
+			frappe.throw(_("Save the directory source with the feed SCIM Push first."))
+		from xnet_helpdesk.scim.auth import new_token
+
+		token, digest = new_token()
+		self.db_set({"scim_token_hash": digest, "scim_token_set_on": frappe.utils.now_datetime()})
+		return {"token": token, "url": frappe.utils.get_url("/scim/v2/")}
+
+	@frappe.whitelist()
 	def sync_now(self) -> str:
 		self.check_permission("write")
+		if self.feed == "SCIM Push":
+			frappe.throw(_("A SCIM source is not pulled: its directory sends the changes."))
 		if self.is_new():
 			frappe.throw(_("Save the directory source before syncing it."))
 		if not self.enabled:

@@ -225,8 +225,18 @@ def queue_notifications(incident, names: list[str], writes: Writes) -> None:
 		if not renders_here(notification):
 			elsewhere.append(name)
 			continue
-		with speaking(language_for(notification, incident)):
-			email_from_notification(notification, incident, writes)
+		# built on the side: an e-mail that cannot be built here (no outgoing account, a template error) goes
+		# through the outbox instead, as a hand resolution's does, where Frappe's Notification.send logs it
+		trial, comments = Writes(), incident.get("_comments")
+		trial.clock = writes.clock
+		try:
+			with speaking(language_for(notification, incident)):
+				email_from_notification(notification, incident, trial)
+		except Exception:
+			incident.set("_comments", comments)
+			elsewhere.append(name)
+			continue
+		writes.merge(trial)
 	if elsewhere:
 		writes.pending.append((incident.name, elsewhere))
 

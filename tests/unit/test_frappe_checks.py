@@ -153,8 +153,12 @@ def test_whitelisted_arguments_without_annotations_are_found():
 def test_noqa_opts_one_line_out_of_one_rule():
 	source = """
 	def f(table):
-		frappe.db.sql(f"select count(*) from `tab{table}`")  # noqa: XNL001 - table is a doctype name from meta
-		frappe.db.sql(f"select count(*) from `tab{table}`")  # noqa: XNL003
+		frappe.db.sql(  # noqa: XNL001 - table is a doctype name from meta
+			f"select count(*) from `tab{table}`"
+		)
+		frappe.db.sql(  # noqa: XNL003
+			f"select count(*) from `tab{table}`"
+		)
 	"""
 	assert codes(source) == ["XNL001"]
 

@@ -552,6 +552,8 @@ MAIL_HOSTING_ALMATY = "Сбой почтового хостинга: письм�
 GLOBAL_PROBLEMS = [
 	{
 		"title": OUTAGE_KARAGANDA,
+		# shown on the public outage board (/support/status)
+		"public": 1,
 		"started": ("hours", 3),
 		"planned_after_hours": 7,
 		"service_centers": ["Караганда"],

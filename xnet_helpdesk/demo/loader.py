@@ -355,6 +355,7 @@ class DemoLoader:
 				{
 					"doctype": "Global Problem",
 					"title": spec["title"],
+					"public": spec.get("public", 0),
 					"status": "Active",
 					"started_on": started,
 					"planned_resolution_time": planned,

@@ -2,11 +2,10 @@
 staff: list colours, the dialogs that ask what a workflow action needs, the caller's open incidents, and
 the operator's quick entry. Skipped, with the reason, where Playwright or Chromium is not installed."""
 
-import shutil
-
 import frappe
 import pytest
 
+from tests.harness import chromium
 from tests.harness.states import bring_to
 from tests.harness.world import PASSWORD, make_incident
 
@@ -28,18 +27,8 @@ QUICK_ENTRY_FIELDS = {
 
 @pytest.fixture(scope="module")
 def browser():
-	sync_api = pytest.importorskip(
-		"playwright.sync_api", reason="Playwright is not installed (pip install playwright)"
-	)
-	executable = shutil.which("chromium") or shutil.which("chromium-browser")
-	if not executable:
-		pytest.skip("Chromium is not installed (apt-get install chromium)")
-	with sync_api.sync_playwright() as playwright:
-		launched = playwright.chromium.launch(
-			executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-		)
+	with chromium.launched() as launched:
 		yield launched
-		launched.close()
 
 
 def incident_in(world, committed, state, client="karmet_client"):

@@ -12,6 +12,7 @@ import pytest
 from frappe.utils import add_to_date, now_datetime
 
 from tests.harness import slapd as ldap_server
+from tests.harness.directory_cleanup import remove_companies
 from tests.harness.slapd import UAC_DISABLED, UAC_NORMAL, Slapd, User, ad_like_tree
 from xnet_helpdesk.directory import client, sync
 
@@ -54,38 +55,9 @@ def company(world):
 
 
 def _cleanup():
-	"""Remove what these tests made. Every query is skipped when there is nothing to match: Frappe
-	reads `in [""]` as "empty or NULL", which would match every contact of the site."""
-	frappe.db.rollback()
-	frappe.set_user("Administrator")
-	companies = frappe.get_all("Client Company", {"name": ["like", "TEST DIR%"]}, pluck="name")
-	sources = (
-		frappe.get_all("Directory Source", {"client_company": ["in", companies]}, pluck="name")
-		if companies
-		else []
-	)
-	contacts = set()
-	if sources:
-		contacts |= set(frappe.get_all("Contact", {"directory_source": ["in", sources]}, pluck="name"))
-	if companies:
-		contacts |= set(
-			frappe.get_all(
-				"Dynamic Link",
-				{"parenttype": "Contact", "link_doctype": "Client Company", "link_name": ["in", companies]},
-				pluck="parent",
-			)
-		)
-	for name in contacts:
-		frappe.delete_doc("Contact", name, force=True, ignore_permissions=True)
+	remove_companies("TEST DIR")
 	for user in frappe.get_all("User", {"name": ["like", "%@karmet.kz"]}, pluck="name"):
 		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
-	if sources:
-		for log in frappe.get_all("Directory Sync Log", {"directory_source": ["in", sources]}, pluck="name"):
-			frappe.delete_doc("Directory Sync Log", log, force=True, ignore_permissions=True)
-	for source in sources:
-		frappe.delete_doc("Directory Source", source, force=True, ignore_permissions=True)
-	for name in companies:
-		frappe.delete_doc("Client Company", name, force=True, ignore_permissions=True)
 	frappe.db.commit()
 
 

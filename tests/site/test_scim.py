@@ -9,6 +9,7 @@ import frappe
 import pytest
 import requests
 
+from tests.harness.directory_cleanup import remove_companies
 from xnet_helpdesk.directory import mapping
 from xnet_helpdesk.directory.merge import SyncRun, apply_batch
 from xnet_helpdesk.scim.users import ENTERPRISE
@@ -18,34 +19,7 @@ SCIM_TYPE = "application/scim+json"
 
 
 def _cleanup():
-	frappe.db.rollback()
-	frappe.set_user("Administrator")
-	companies = frappe.get_all("Client Company", {"name": ["like", "TEST SCIM%"]}, pluck="name")
-	sources = (
-		frappe.get_all("Directory Source", {"client_company": ["in", companies]}, pluck="name")
-		if companies
-		else []
-	)
-	contacts = set()
-	if sources:
-		contacts |= set(frappe.get_all("Contact", {"directory_source": ["in", sources]}, pluck="name"))
-	if companies:
-		contacts |= set(
-			frappe.get_all(
-				"Dynamic Link",
-				{"parenttype": "Contact", "link_doctype": "Client Company", "link_name": ["in", companies]},
-				pluck="parent",
-			)
-		)
-	if contacts:
-		for table in ("Contact Email", "Contact Phone", "Dynamic Link"):
-			frappe.db.delete(table, {"parenttype": "Contact", "parent": ["in", list(contacts)]})
-		frappe.db.delete("Contact", {"name": ["in", list(contacts)]})
-	for source in sources:
-		frappe.delete_doc("Directory Source", source, force=True, ignore_permissions=True)
-	for name in companies:
-		frappe.delete_doc("Client Company", name, force=True, ignore_permissions=True)
-	frappe.db.commit()
+	remove_companies("TEST SCIM")
 
 
 class Scim:

@@ -11,9 +11,8 @@ import time
 
 import frappe
 import pytest
-import requests
 
-from tests.harness import bench
+from tests.harness import bench, chromium
 from tests.harness.http import Server
 from tests.harness.world import PASSWORD
 from tests.site import telephony_helpers as t
@@ -74,18 +73,8 @@ def _wait_for_port(port):
 
 @pytest.fixture(scope="module")
 def browser():
-	sync_api = pytest.importorskip(
-		"playwright.sync_api", reason="Playwright is not installed (pip install playwright)"
-	)
-	executable = shutil.which("chromium") or shutil.which("chromium-browser")
-	if not executable:
-		pytest.skip("Chromium is not installed (apt-get install chromium)")
-	with sync_api.sync_playwright() as playwright:
-		launched = playwright.chromium.launch(
-			executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-		)
+	with chromium.launched() as launched:
 		yield launched
-		launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,8 @@ def close_answered_callbacks(answered) -> int:
 def link_incident(incident, method=None) -> None:
 	"""Incident after_insert: the call it was registered from leads to it."""
 	name = incident.get("call")
-	if name and frappe.db.get_value("Call", name, "incident") is None and frappe.db.exists("Call", name):
+	call = name and frappe.db.get_value("Call", name, ["name", "incident"], as_dict=True)
+	if call and not call.incident:
 		frappe.db.set_value("Call", name, "incident", incident.name)
 
 

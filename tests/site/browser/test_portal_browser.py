@@ -2,12 +2,12 @@
 screen, in Russian first: look up an incident, open the e-mailed link, rate with the stars, reopen,
 answer the engineer, switch language and register a new incident. Screenshots go to test-artifacts/portal/."""
 
-import os
 from pathlib import Path
 
 import frappe
 import pytest
 
+from tests.harness import chromium
 from tests.site.portal_helpers import (
 	cleanup,
 	committed_incident,
@@ -19,25 +19,15 @@ from tests.site.portal_helpers import (
 	wait_until,
 )
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "portal"
 PHONE = {"width": 390, "height": 844}
-
-if not os.path.exists(CHROMIUM):
-	pytest.skip(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed in the bench env")
 
 
 @pytest.fixture(scope="module")
 def browser():
 	ARTIFACTS.mkdir(parents=True, exist_ok=True)
-	with sync_api.sync_playwright() as playwright:
-		chromium = playwright.chromium.launch(
-			executable_path=CHROMIUM,
-			args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-		)
-		yield chromium
-		chromium.close()
+	with chromium.launched() as launched:
+		yield launched
 
 
 @pytest.fixture

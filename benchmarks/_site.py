@@ -11,8 +11,11 @@ BENCH = Path(os.environ.get("XNET_BENCH", "/home/frappe/frappe-bench"))
 def connect(default_site: str = "xnet-assign.localhost") -> str:
 	import frappe
 
-	if str(CHECKOUT) not in sys.path:
-		sys.path.insert(0, str(CHECKOUT))
+	# first on the path, so `tests` is this checkout's (markdownify, a Frappe dependency, installs a top-level
+	# `tests` package into the bench's site-packages)
+	if str(CHECKOUT) in sys.path:
+		sys.path.remove(str(CHECKOUT))
+	sys.path.insert(0, str(CHECKOUT))
 	site = os.environ.get("XNET_BENCH_SITE", os.environ.get("XNET_TEST_SITE", default_site))
 	os.chdir(BENCH / "sites")
 	frappe.init(site=site, sites_path=str(BENCH / "sites"))

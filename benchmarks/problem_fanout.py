@@ -12,8 +12,9 @@ What is measured, in one run on one site:
 Prints the times, the request times as ToDo-insert ratios, and how many clients were e-mailed.
 Everything created is deleted afterwards.
 
-Run: scripts/bench-exec python benchmarks/problem_fanout.py [N]
-(site: XNET_BENCH_SITE, default xnet-test.localhost)
+Run: scripts/bench-exec python benchmarks/problem_fanout.py [N] [--profile]
+(site: XNET_BENCH_SITE, default xnet-test.localhost). --profile prints where the resolution job spends its
+time (cProfile, the 25 costliest functions by their own time and by time under them; the whole profile is kept in /tmp/problem_fanout.pstats).
 """
 
 import statistics
@@ -22,7 +23,9 @@ import time
 
 from _site import connect, ensure_center_and_company, ensure_engineer, purge_queued_jobs
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+N = int(ARGS[0]) if ARGS else 5000
+PROFILE = "--profile" in sys.argv
 CENTER, COMPANY = "BENCH Fanout Center", "BENCH Fanout Co"
 ENGINEER = "bench.fanout.engineer@bench.local"
 TITLE = "BENCH Fan-out outage"
@@ -93,7 +96,7 @@ def main():
 		problem.status = "Resolved"
 		problem.resolution = "<p>Магистральный канал восстановлен.</p>"
 		_, resolve_request = timed(lambda: (problem.save(), frappe.db.commit()))
-		result, resolve_job = timed(lambda: fanout.resolve_linked_incidents(problem.name))
+		result, resolve_job = timed(lambda: profiled(lambda: fanout.resolve_linked_incidents(problem.name)))
 		delivered, mail_job = timed(lambda: deliver_everything(frappe, outbox))
 		mailed = frappe.db.sql(
 			"""select count(distinct r.recipient) from `tabEmail Queue` q
@@ -137,6 +140,22 @@ def main():
 	)
 	print(f"    Resolved e-mails out of the outbox ({delivered})  {mail_job:9.1f} s")
 	print(f"  clients e-mailed about the resolution: {mailed} of {N}; incidents still open: {still_open}")
+
+
+def profiled(fn):
+	if not PROFILE:
+		return fn()
+	import cProfile
+	import pstats
+
+	profile = cProfile.Profile()
+	result = profile.runcall(fn)
+	profile.dump_stats("/tmp/problem_fanout.pstats")
+	stats = pstats.Stats(profile)
+	for key in ("tottime", "cumulative"):
+		print(f"--- resolution job, by {key}")
+		stats.sort_stats(key).print_stats(25)
+	return result
 
 
 def link_incidents(frappe, problem):

@@ -35,9 +35,18 @@ def speaking(language: str | None):
 	if not language or language == frappe.local.lang:
 		yield
 		return
+	# a Jinja environment per language (its globals hold the language), kept for the rest of the job or
+	# request: a new one per switch would also start with an empty template cache
+	environments = getattr(frappe.local, "xnet_jenvs", None)
+	if environments is None:
+		environments = frappe.local.xnet_jenvs = {}
 	previous_lang, previous_jenv = frappe.local.lang, frappe.local.jenv
-	frappe.local.lang, frappe.local.jenv = language, None
+	if previous_jenv is not None:
+		environments.setdefault(previous_lang, previous_jenv)
+	frappe.local.lang, frappe.local.jenv = language, environments.get(language)
 	try:
 		yield
 	finally:
+		if frappe.local.jenv is not None:
+			environments[language] = frappe.local.jenv
 		frappe.local.lang, frappe.local.jenv = previous_lang, previous_jenv

@@ -26,7 +26,18 @@ def make_token(incident: str, now: float | None = None) -> str:
 	values = frappe.db.get_value(
 		"Incident", incident, ["contact", "contact_email", "contact_phone"], as_dict=True
 	)
-	if not values or not contact_identity(values):
+	if not values:
+		raise frappe.DoesNotExistError(incident)
+	return _sign(incident, values, now)
+
+
+def token_for(doc, now: float | None = None) -> str:
+	"""make_token for an incident at hand (the one an e-mail is being built for), without reading it again."""
+	return _sign(doc.name, doc, now)
+
+
+def _sign(incident: str, values, now: float | None) -> str:
+	if not contact_identity(values):
 		raise frappe.DoesNotExistError(incident)
 	days = (
 		cint(frappe.db.get_single_value("Helpdesk Settings", "portal_link_expiry_days")) or DEFAULT_LINK_DAYS
@@ -35,9 +46,10 @@ def make_token(incident: str, now: float | None = None) -> str:
 	return signing.sign(signing_key(), incident, contact_identity(values), signing.expiry(now, days))
 
 
-def portal_link(incident: str, stars: int | None = None) -> str:
-	"""The signed link for client e-mails; with `stars` it opens the rating form with that star chosen."""
-	url = get_url(f"/support/incident?t={make_token(incident)}")
+def portal_link(incident: str, stars: int | None = None, token: str | None = None) -> str:
+	"""The signed link for client e-mails; with `stars` it opens the rating form with that star chosen.
+	`token`: one made already for this incident (an e-mail's several links share it)."""
+	url = get_url(f"/support/incident?t={token or make_token(incident)}")
 	if stars and 1 <= cint(stars) <= 5:
 		url += f"&stars={cint(stars)}#rate"
 	return url

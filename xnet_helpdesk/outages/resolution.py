@@ -26,7 +26,8 @@ from frappe.email.doctype.email_queue.email_queue import QueueBuilder
 from frappe.utils import now_datetime
 
 from xnet_helpdesk.incident_flow import lifecycle
-from xnet_helpdesk.outgoing import outbox
+from xnet_helpdesk.outgoing import outbox, premailer_rules
+from xnet_helpdesk.outgoing.render import render_template
 
 CHUNK = 250
 # what a save of these fields would change besides them (kept in step by the controller's validate)
@@ -69,12 +70,15 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 	"""Resolve these incidents (open, linked to the resolved problem). Returns resolved and failed names;
 	a failed incident (a rule it breaks, e.g. no engineer to resolve it) is left untouched."""
 	from xnet_helpdesk.assignment.decision import acting_as_system
+	from xnet_helpdesk.outages.reads import same_reads
 
+	premailer_rules.install()
+	_chunk_accounts.clear()
 	result = {"resolved": [], "failed": []}
 	writes = Writes()
 	writes.clock = now_datetime()
 	rows = frappe.get_all("Incident", filters={"name": ("in", names)}, fields=["*"], order_by="registered_on")
-	with acting_as_system():
+	with acting_as_system(), same_reads():
 		for row in rows:
 			# what one incident produces joins the chunk's writes only when all its steps passed
 			own = Writes()
@@ -248,11 +252,11 @@ def email_from_notification(notification, doc, writes: Writes) -> None:
 		context["comments"] = json.loads(doc.get("_comments"))
 	subject = notification.subject
 	if "{" in subject:
-		subject = frappe.render_template(notification.subject, context)
+		subject = render_template(notification.subject, context)
 	recipients, cc, bcc = notification.get_list_of_recipients(doc, context)
 	if not (recipients or cc or bcc):
 		return
-	message = frappe.render_template(notification.message, context)
+	message = render_template(notification.message, context)
 	sender = None
 	if notification.sender and notification.sender_email:
 		sender = formataddr((notification.sender, notification.sender_email))
@@ -290,7 +294,7 @@ def queue_email(doc, subject, message, recipients, cc, bcc, sender, writes: Writ
 	stamp(communication, writes.at())
 	writes.add(communication)
 	note_in_comments(doc, communication)
-	builder = QueueBuilder(
+	builder = ChunkQueueBuilder(
 		recipients=recipients,
 		sender=sender,
 		subject=subject,
@@ -314,6 +318,24 @@ def queue_email(doc, subject, message, recipients, cc, bcc, sender, writes: Writ
 	queue.update(data)
 	queue.set_recipients(list(set(final + builder.final_cc() + builder.bcc)))
 	writes.add(stamp(queue, writes.at()))
+
+
+_chunk_accounts: dict = {}  # the outgoing e-mail accounts of the chunk being resolved (resolve_chunk empties it)
+
+
+class ChunkQueueBuilder(QueueBuilder):
+	"""Frappe's QueueBuilder, its outgoing account found (and checked to be stored) once per chunk, not
+	loaded from the database again for each of the chunk's e-mails."""
+
+	def get_outgoing_email_account(self):
+		key = (self.reference_doctype, self._sender)
+		if key not in _chunk_accounts:
+			account = super().get_outgoing_email_account()
+			stored = account.is_exists_in_db()
+			account.is_exists_in_db = lambda: stored
+			_chunk_accounts[key] = account
+		self._email_account = _chunk_accounts[key]
+		return self._email_account
 
 
 def note_in_comments(doc, communication) -> None:

@@ -12,6 +12,7 @@ from frappe.utils import cint, escape_html
 
 from xnet_helpdesk.intake.mail_rules import OWN_NOTIFICATION_HEADER, thread_subject
 from xnet_helpdesk.intake.text import excerpt
+from xnet_helpdesk.outgoing.render import render_template
 from xnet_helpdesk.outgoing.template_texts import LANGUAGES, NOTIFICATIONS, TEMPLATES
 from xnet_helpdesk.support_line import support_phones
 
@@ -35,9 +36,11 @@ def _template(event: str, language: str):
 
 
 def _context(doc, language: str, recipient: str = "client") -> dict:
-	from xnet_helpdesk.links.incident_links import portal_link
+	from xnet_helpdesk.links.incident_links import portal_link, token_for
 
-	incident_link = portal_link(doc.name) if doc.get("contact") or doc.get("contact_email") else ""
+	# one token for all of the e-mail's links (it does not depend on the stars chosen)
+	token = token_for(doc) if doc.get("contact") or doc.get("contact_email") else None
+	incident_link = portal_link(doc.name, token=token) if token else ""
 	description, cut = excerpt(doc.get("description"))
 	return {
 		"doc": doc,
@@ -49,8 +52,8 @@ def _context(doc, language: str, recipient: str = "client") -> dict:
 		"more_link": frappe.utils.get_url_to_form(doc.doctype, doc.name)
 		if recipient == "engineer"
 		else incident_link,
-		"rating_links": {stars: portal_link(doc.name, stars) for stars in range(1, 6)}
-		if doc.get("status") in ("Resolved", "Closed")
+		"rating_links": {stars: portal_link(doc.name, stars, token=token) for stars in range(1, 6)}
+		if token and doc.get("status") in ("Resolved", "Closed")
 		else {},
 		"support_phones": support_phones(),
 	}
@@ -65,11 +68,11 @@ def _rendered(doc, event: str, recipient: str) -> tuple[str, str]:
 	if key not in cache:
 		template, language = _template(event, language_of(doc, recipient))
 		context = _context(doc, language, recipient)
-		subject = frappe.render_template(template.subject, context)
+		subject = render_template(template.subject, context)
 		body = template.response_html if cint(template.use_html) else template.response
 		cache[key] = (
 			thread_subject(" ".join(subject.split()), doc.name),
-			frappe.render_template(body, context),
+			render_template(body, context),
 		)
 	return cache[key]
 
@@ -83,8 +86,12 @@ def xnet_mail_body(doc, event: str, recipient: str = "client") -> str:
 
 
 def mark_outgoing(email):
-	"""Every mail this site sends carries our header, so one that comes back never becomes an incident."""
+	"""Every mail this site sends carries our header, so one that comes back never becomes an incident.
+	(And the process that builds mail keeps Premailer's parsed CSS for its next messages.)"""
+	from xnet_helpdesk.outgoing import premailer_rules
+
 	email.set_header(OWN_NOTIFICATION_HEADER, frappe.local.site)
+	premailer_rules.install()
 
 
 def ensure_mail_records():

@@ -71,24 +71,31 @@ def firing(doc, method: str) -> list[str]:
 		doc.flags.notifications_executed = []
 	executed = doc.flags.notifications_executed
 	result = []
+	context = {}  # the conditions' context, built once for all of them (it is the same document)
 	for alert in notifications:
 		if alert.name in executed:
 			continue
 		if not ((event and alert.event == event) or (alert.event == "Method" and method == alert.method)):
 			continue
 		executed.append(alert.name)
-		if fires(doc, alert.name, alert.event):
+		if fires(doc, alert.name, alert.event, context):
 			result.append(alert.name)
 	return result
 
 
-def fires(doc, name: str, event: str) -> bool:
+def fires(doc, name: str, event: str, context: dict | None = None) -> bool:
 	"""Frappe's evaluate_alert without the sending. A broken condition is logged and skipped: an admin's
-	typo in a Notification never stops an incident from being saved."""
+	typo in a Notification never stops an incident from being saved. `context`: a dict shared by the
+	calls for one document state, filled with Frappe's condition context on first use."""
 	try:
 		alert = frappe.get_cached_doc("Notification", name)
-		if alert.condition and not frappe.safe_eval(alert.condition, None, get_context(doc)):
-			return False
+		if alert.condition:
+			if context is None:
+				context = {}
+			if not context:
+				context.update(get_context(doc))
+			if not frappe.safe_eval(alert.condition, None, context):
+				return False
 		if event == "Value Change":
 			field = doc.meta.get_field(alert.value_changed)
 			if not field:

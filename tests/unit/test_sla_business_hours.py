@@ -241,3 +241,14 @@ def test_worst_status_wins():
 	assert worst(MET, ON_TRACK) == ON_TRACK
 	assert worst(MET, PAUSED) == PAUSED
 	assert worst(AT_RISK, BREACHED) == BREACHED
+
+
+def test_a_kept_deadline_comes_back_in_the_asking_time_zone():
+	"""The deadlines are kept per calendar (each save asks again): the same instant asked in two zones is
+	answered in each one's own zone, the same moment."""
+	calendar = office()
+	in_almaty = at(5, 17)
+	in_utc = in_almaty.astimezone(timezone.utc)
+	first, second = calendar.add_business_minutes(in_almaty, 120), calendar.add_business_minutes(in_utc, 120)
+	assert first == second == at(6, 10)
+	assert first.tzinfo is ALMATY and second.tzinfo is timezone.utc

@@ -1,5 +1,6 @@
 """Working-hours arithmetic for service centers. Pure Python: no Frappe imports."""
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -151,12 +152,18 @@ class Calendar:
 		_require_aware(start)
 		if minutes <= 0:
 			return start
+		return self._utc_after(start.astimezone(timezone.utc), minutes).astimezone(start.tzinfo)
+
+	# every save of an incident asks again for the same deadlines (and a global problem's resolution saves
+	# thousands): calendars are few frozen values, so the answers are kept
+	@functools.lru_cache(maxsize=4096)  # noqa: B019
+	def _utc_after(self, start: datetime, minutes: float) -> datetime:
 		remaining = timedelta(minutes=minutes)
 		cursor = start
 		while cursor - start < _SEARCH_LIMIT:
 			for lo, hi in self.open_intervals(cursor, cursor + _SEARCH_CHUNK):
 				if hi - lo >= remaining:
-					return (lo + remaining).astimezone(start.tzinfo)
+					return lo + remaining
 				remaining -= hi - lo
 			cursor += _SEARCH_CHUNK
 		raise ValueError("the calendar has no working hours within three years")

@@ -31,6 +31,17 @@ CHUNK_CONSTANTS = frozenset(
 )
 
 
+def _copy(value):
+	"""Rows as Frappe returns them (values, tuples, dicts, lists of them): copied down to the values."""
+	if isinstance(value, dict):
+		return type(value)((k, _copy(v)) for k, v in value.items())
+	if isinstance(value, list | tuple):
+		return type(value)(_copy(v) for v in value)
+	if isinstance(value, str | int | float | bool | type(None)):
+		return value
+	return copy.deepcopy(value)
+
+
 @contextmanager
 def same_reads(doctypes=CHUNK_CONSTANTS):
 	db = frappe.db
@@ -47,7 +58,7 @@ def same_reads(doctypes=CHUNK_CONSTANTS):
 			if key not in answers:
 				answers[key] = read(doctype, *args, **kwargs)
 			# a copy: a caller may change the dict or list it got
-			return copy.deepcopy(answers[key])
+			return _copy(answers[key])
 
 		return answer
 

@@ -312,3 +312,36 @@ def test_a_first_load_enables_the_assignment_rule_and_a_later_one_leaves_it(demo
 	first.enable_assignment_rule()
 	assert frappe.db.get_value("Assignment Rule", DEFAULT_RULE_NAME, "disabled") == 0
 	frappe.db.rollback()
+
+
+def test_the_default_outage_thresholds_catch_the_demo_outages_and_nothing_else(demo):
+	"""The detector's defaults, replayed over the demo's month as if no operator had linked anything: 3 new
+	incidents in 30 minutes see both demo outages (Almaty's mail hosting, Karaganda's provider) at their
+	third call, and the rest of the month raises no alert. 5 in 15 (the first default) saw neither; 2 would
+	take two unrelated incidents about 1С for an outage."""
+	from xnet_helpdesk.outages.burst import CENTER, KINDS, WORDS, Threshold, replay
+	from xnet_helpdesk.outages.detector import seen
+
+	defaults = {
+		f.fieldname: int(f.default)
+		for f in frappe.get_meta("Helpdesk Settings").fields
+		if f.fieldname in ("burst_count", "burst_window_minutes")
+	}
+	limit = Threshold(defaults["burst_count"], defaults["burst_window_minutes"])
+	assert limit == Threshold(3, 30)
+	rows = demo_incidents(
+		"subject", "registered_on", "service_center", "client_company", "category", "global_problem"
+	)
+	problem_of = {row.name: row.global_problem for row in rows}
+	raised = replay([seen(row) for row in rows], lambda _incident: limit, KINDS)
+	assert [(decision.kind, decision.key) for decision, _at in raised] == [
+		(CENTER, "Алматы"),
+		(CENTER, "Караганда"),
+	]
+	for decision, _at in raised:  # each one outage's incidents
+		assert len({problem_of[incident.name] for incident in decision.members}) == 1
+		assert all(problem_of[incident.name] for incident in decision.members)
+	assert not replay([seen(row) for row in rows if not row.global_problem], lambda _incident: limit, KINDS)
+	assert not replay([seen(row) for row in rows], lambda _incident: Threshold(5, 15), KINDS)
+	twitchy = replay([seen(row) for row in rows], lambda _incident: Threshold(2, 30), KINDS)
+	assert WORDS in {decision.kind for decision, _at in twitchy}

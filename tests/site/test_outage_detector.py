@@ -1,5 +1,6 @@
-"""A burst of new incidents from one service center raises one "Possible outage" alert, to the center's
-manager and its operators on duty; one action turns it into a global problem with the incidents linked."""
+"""A burst of new incidents — from one service center, one client company, one category, or sharing a word
+of their subjects — raises one "Possible outage" alert, to the managers and operators on duty of the
+centers involved; one action turns it into a global problem with the incidents linked."""
 
 from datetime import timedelta
 
@@ -18,6 +19,8 @@ def detecting(world):
 	"""Helpdesk Settings at 100 incidents in 15 minutes; the operator on duty in Karaganda, another off."""
 	settings = frappe.get_doc("Helpdesk Settings")
 	settings.burst_count, settings.burst_window_minutes = 100, 15
+	# the center's bursts alone here (test_kinds_* below turn the others on)
+	settings.burst_by_company = settings.burst_by_category = settings.burst_by_subject_words = 0
 	settings.save()
 	frappe.get_doc(
 		{
@@ -177,3 +180,142 @@ def test_a_client_cannot_act_on_an_alert(detecting):
 	finally:
 		frappe.set_user("Administrator")
 	assert frappe.db.get_value("Outage Alert", alert, "status") == "Open"
+
+
+# --- bursts of a client company, a category, a subject word --------------------------------------------------
+
+NORTH, SOUTH = "TEST Burst North", "TEST Burst South"
+
+
+@pytest.fixture
+def network(detecting):
+	"""Two fresh centers (nothing registered there yet) at 3 incidents in 15 minutes, their managers the
+	Karaganda and Almaty ones; a fresh company, a fresh category."""
+	world = detecting
+	for center, manager in ((NORTH, "kar_center_manager"), (SOUTH, "alm_center_manager")):
+		if not frappe.db.exists("Service Center", center):
+			frappe.get_doc(
+				{"doctype": "Service Center", "center_name": center, "city": "Тест", "time_zone": "Asia/Almaty"}
+			).insert()
+		frappe.db.set_value(
+			"Service Center",
+			center,
+			{"manager": world["users"][manager], "burst_count": 3, "burst_window_minutes": 15},
+		)
+	if not frappe.db.exists("Client Company", "TEST BurstCo"):
+		frappe.get_doc(
+			{"doctype": "Client Company", "company_name": "TEST BurstCo", "service_center": NORTH}
+		).insert()
+	if not frappe.db.exists("Incident Category", "TEST Burst Mail"):
+		frappe.get_doc({"doctype": "Incident Category", "category_name": "TEST Burst Mail"}).insert()
+	return world
+
+
+def kinds_on(**on):
+	settings = frappe.get_doc("Helpdesk Settings")
+	for kind in ("company", "category", "subject_words"):
+		settings.set(f"burst_by_{kind}", int(on.get(kind, 0)))
+	settings.save()
+
+
+def caller(center, subject="Не открывается программа", company=None, category=None, **values):
+	"""An incident of a caller not in any directory, registered for `center`."""
+	return frappe.get_doc(
+		{
+			"doctype": "Incident",
+			"subject": subject,
+			"channel": "Phone",
+			"service_center": center,
+			"client_company": company,
+			"category": category,
+			"contact_name": "Звонящий",
+			"contact_phone": "+77011234567",
+			"contact_email": "caller@burst.test",
+			**values,
+		}
+	).insert()
+
+
+def alerts_of(kind):
+	return frappe.get_all(
+		"Outage Alert",
+		filters={"burst_kind": kind},
+		fields=["name", "burst_key", "title", "service_center", "client_company", "category"],
+	)
+
+
+def test_kinds_a_company_burst_spans_centers_and_tells_each_centers_people(network):
+	world = network
+	kinds_on(company=1)
+	caller(NORTH, company="TEST BurstCo", subject="Сканер не сканирует")
+	caller(SOUTH, company="TEST BurstCo", subject="Не открывается 1С")
+	assert not alerts_of("Client Company")
+	caller(NORTH, company="TEST BurstCo", subject="Нет звука в гарнитуре")
+	(alert,) = alerts_of("Client Company")
+	assert (alert.burst_key, alert.client_company, alert.title) == ("TEST BurstCo", "TEST BurstCo", "TEST BurstCo")
+	assert not alerts_of("Service Center")  # two and one per center: no center's burst
+	users = world["users"]
+	assert bells(users["kar_center_manager"]) == [alert.name] == bells(users["alm_center_manager"])
+	# the form of the next call of that company suggests it; the alert turns into the company's problem
+	assert detector.suggestion(SOUTH, client_company="TEST BurstCo")["alert"] == alert.name
+	problem = detector.create_problem(alert.name)
+	doc = frappe.get_doc("Global Problem", problem)
+	assert [row.client_company for row in doc.affected_client_companies] == ["TEST BurstCo"]
+	linked = frappe.get_all("Incident", filters={"global_problem": problem}, pluck="client_company")
+	assert linked == ["TEST BurstCo"] * 3
+
+
+def test_kinds_a_category_burst(network):
+	kinds_on(category=1)
+	caller(NORTH, category="TEST Burst Mail", subject="Письма уходят в спам")
+	caller(SOUTH, category="TEST Burst Mail", subject="Outlook просит пароль")
+	caller(NORTH, category="TEST Burst Mail", subject="Не синхронизируется на телефоне")
+	(alert,) = alerts_of("Category")
+	assert (alert.burst_key, alert.category) == ("TEST Burst Mail", "TEST Burst Mail")
+	problem = frappe.get_doc("Global Problem", detector.create_problem(alert.name))
+	assert sorted(row.service_center for row in problem.affected_service_centers) == [NORTH, SOUTH]
+
+
+def test_kinds_a_shared_word_in_any_form_and_center(network):
+	world = network
+	kinds_on(subject_words=1)
+	made = [
+		caller(NORTH, subject="Недоступен сервер Zorbatron"),
+		caller(SOUTH, subject="Zorbatron не отвечает с утра"),
+	]
+	assert not alerts_of("Subject Words")
+	made.append(caller(SOUTH, subject="Не работает ZORBATRON-клиент"))
+	(alert,) = alerts_of("Subject Words")
+	assert alert.burst_key == "zorbat" and alert.title == "Incidents about «zorbatron»"
+	listed = frappe.get_all("Outage Alert Incident", filters={"parent": alert.name}, pluck="incident")
+	assert sorted(listed) == sorted(d.name for d in made)
+	# the operator typing a subject with the word sees it; another subject nothing
+	assert detector.suggestion(subject="zorbatron упал")["alert"] == alert.name
+	assert detector.suggestion(subject="Принтер не печатает") is None
+	frappe.set_user(world["users"]["kar_center_manager"])
+	try:
+		assert "zorbatron" in detector.suggestion(subject="Zorbatron")["message"]
+	finally:
+		frappe.set_user("Administrator")
+
+
+def test_kinds_no_false_alarm_when_nothing_is_shared(network):
+	kinds_on(company=1, category=1, subject_words=1)
+	caller(NORTH, company="TEST BurstCo", category="TEST Burst Mail", subject="Замятие бумаги в принтере")
+	caller(SOUTH, subject="Ноутбук не включается после падения")
+	caller(NORTH, category="TEST Hardware", subject="Монитор мерцает")
+	caller(SOUTH, subject="Нужен доступ к общей папке «Договоры»")
+	assert not frappe.get_all(
+		"Outage Alert", filters={"service_center": ("in", [NORTH, SOUTH])}, pluck="name"
+	)
+
+
+def test_kinds_one_outage_in_one_center_is_one_alert(network):
+	kinds_on(company=1, category=1, subject_words=1)
+	for _ in range(4):
+		caller(NORTH, company="TEST BurstCo", category="TEST Burst Mail", subject="Нет интернета")
+	raised = frappe.get_all(
+		"Outage Alert", filters={"service_center": NORTH}, fields=["burst_kind", "name"]
+	)
+	assert [row.burst_kind for row in raised] == ["Service Center"]
+	assert frappe.db.count("Outage Alert Incident", {"parent": raised[0].name}) == 4

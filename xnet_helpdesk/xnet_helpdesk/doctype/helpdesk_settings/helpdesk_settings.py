@@ -15,6 +15,9 @@ class HelpdeskSettings(Document):
 		assign_from_other_centers: DF.Check
 		assign_in_background: DF.Check
 		auto_close_days: DF.Int
+		burst_by_category: DF.Check
+		burst_by_company: DF.Check
+		burst_by_subject_words: DF.Check
 		burst_count: DF.Int
 		burst_window_minutes: DF.Int
 		call_retention_days: DF.Int

@@ -54,10 +54,19 @@ frappe.ui.form.on("Incident", {
 
 	client_company(frm) {
 		xnet_helpdesk.incident.show_active_problems(frm);
+		xnet_helpdesk.incident.show_possible_outage(frm);
 	},
 
 	service_center(frm) {
 		xnet_helpdesk.incident.show_active_problems(frm);
+		xnet_helpdesk.incident.show_possible_outage(frm);
+	},
+
+	category(frm) {
+		xnet_helpdesk.incident.show_possible_outage(frm);
+	},
+
+	subject(frm) {
 		xnet_helpdesk.incident.show_possible_outage(frm);
 	},
 
@@ -255,19 +264,30 @@ xnet_helpdesk.incident.show_active_problems = function (frm) {
 		});
 };
 
-// --- a burst of incidents from this center: perhaps one outage (outages/detector.py) ------------------
+// --- a burst of incidents (one center, company, category or subject word): perhaps one outage -------------
+// (outages/detector.py). Asked again when what the incident shares changes; an older answer is dropped.
 
 xnet_helpdesk.incident.show_possible_outage = function (frm) {
-	if (!frm.is_new() || !frm.doc.service_center || frm.doc.global_problem) return;
-	const asked = frm.doc.service_center;
-	frappe
-		.xcall("xnet_helpdesk.outages.detector.suggestion", { service_center: asked })
-		.then((found) => {
-			if (!found || frm.doc.service_center !== asked || frm.doc.global_problem) return;
-			frm.set_intro(
-				`${frappe.utils.escape_html(found.message)} —
-				<a href="/app/outage-alert/${encodeURIComponent(found.alert)}">${__("Open the alert")}</a>`,
-				"orange"
-			);
-		});
+	if (!frm.is_new() || frm.doc.global_problem) return;
+	const asked = {
+		service_center: frm.doc.service_center || null,
+		client_company: frm.doc.client_company || null,
+		category: frm.doc.category || null,
+		subject: frm.doc.subject || null,
+	};
+	if (!Object.values(asked).some(Boolean)) return;
+	const key = JSON.stringify(asked);
+	frm.__xnet_outage_asked = key;
+	frappe.xcall("xnet_helpdesk.outages.detector.suggestion", asked).then((found) => {
+		if (frm.__xnet_outage_asked !== key) return;
+		const $message = frm.layout && frm.layout.message;
+		// only our own block: the caller's open incidents share the message area
+		if ($message) $message.find(".xnet-possible-outage").parent().remove();
+		if (!found || frm.doc.global_problem) return;
+		frm.set_intro(
+			`<div class="xnet-possible-outage">${frappe.utils.escape_html(found.message)} —
+			<a href="/app/outage-alert/${encodeURIComponent(found.alert)}">${__("Open the alert")}</a></div>`,
+			"orange"
+		);
+	});
 };

@@ -396,6 +396,36 @@ def test_an_update_is_e_mailed_once_to_each_client_and_moves_the_planned_time(wo
 	assert [u.message for u in shown] == ["Бригада на месте, меняем кабель"]
 
 
+def test_after_an_update_the_phone_card_and_a_new_registration_state_the_new_time(world, outage):
+	"""The registration e-mail and the phone card state the planned time: after an update moved it, both
+	say the new one."""
+	from xnet_helpdesk.telephony.card import card_for
+
+	problem, _incidents = outage
+	old_time = get_datetime(problem.planned_resolution_time)
+	new_time = (now_datetime() + timedelta(hours=9, minutes=17)).replace(second=0, microsecond=0)
+	post_update(problem, "Замена оборудования займёт дольше", new_planned_resolution_time=new_time)
+
+	call = frappe.get_doc(
+		{
+			"doctype": "Call",
+			"call_id": "TEST-card-after-update",
+			"contact": world["contacts"]["karmet_client"],
+			"client_company": "TEST KarMet",
+			"service_center": "TEST Karaganda",
+		}
+	)
+	(shown,) = [p for p in card_for(call)["problems"] if p["name"] == problem.name]
+	assert get_datetime(shown["planned_resolution_time"]) == new_time
+
+	incident = make_incident(world, "karmet_client2", global_problem=problem.name)
+	assert get_datetime(incident.planned_resolution_time) == new_time
+	(queued,) = emails("Incident", incident.name)  # the Registered e-mail to the client
+	text = quopri_text(frappe.db.get_value("Email Queue", queued, "message"))
+	assert new_time.strftime("%H:%M") in text
+	assert old_time.strftime("%H:%M") not in text
+
+
 def opt_out_request(query: str):
 	from werkzeug.test import EnvironBuilder
 

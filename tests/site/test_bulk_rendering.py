@@ -81,3 +81,36 @@ def test_render_template_refuses_what_frappe_refuses():
 		render_template("{{ doc.__class__ }}", {"doc": {}})
 	with pytest.raises(frappe.ValidationError):
 		render_template("{% if %}", {})
+
+
+def test_conditions_compiled_once_evaluate_as_before_and_refuse_as_before():
+	from frappe.utils import safe_exec
+
+	from xnet_helpdesk.outages.reads import conditions_compiled_once
+
+	calls = []
+	real = safe_exec.compile_restricted
+
+	def counting(*args, **kwargs):
+		calls.append(args[0])
+		return real(*args, **kwargs)
+
+	safe_exec.compile_restricted = counting
+	try:
+		with conditions_compiled_once():
+			for priority in ("High", "Low", "High"):
+				assert frappe.safe_eval("doc.priority == 'High'", None, {"doc": frappe._dict(priority=priority)}) == (
+					priority == "High"
+				)
+			with pytest.raises(SyntaxError):
+				frappe.safe_eval("(x := 1)")  # still refused, every time
+			with pytest.raises(SyntaxError):
+				frappe.safe_eval("(x := 1)")
+			with pytest.raises(Exception):
+				frappe.safe_eval("().__class__")  # the restricted policy still applies
+		assert calls.count("doc.priority == 'High'") == 1
+		frappe.safe_eval("1 + 1")
+		frappe.safe_eval("1 + 1")
+		assert calls.count("1 + 1") == 2  # outside the block: compiled on every call, as Frappe does
+	finally:
+		safe_exec.compile_restricted = real

@@ -9,6 +9,7 @@ and `frappe.get_all` answer for those doctypes from the first read. The bulk job
 reads of any other doctype, and reads FOR UPDATE, go to the database as usual."""
 
 import copy
+import functools
 from contextlib import contextmanager
 
 import frappe
@@ -69,3 +70,39 @@ def same_reads(doctypes=CHUNK_CONSTANTS):
 	finally:
 		del db.get_value
 		frappe.get_all = get_all
+
+
+@contextmanager
+def conditions_compiled_once():
+	"""Frappe's safe_eval parses, checks and compiles an expression on every call; a chunk evaluates the
+	same few Notification and Assignment Rule conditions for each of its incidents. Inside the block each
+	expression is checked and compiled once (a code object does not change); evaluating it is as before."""
+	from frappe.utils import safe_exec
+
+	if getattr(safe_exec.compile_restricted, "xnet_cached", False):
+		yield
+		return
+	compile_restricted, validate = safe_exec.compile_restricted, safe_exec._validate_safe_eval_syntax
+	checked: set[str] = set()
+
+	@functools.lru_cache(maxsize=512)
+	def compiled(source, filename, mode, policy):
+		return compile_restricted(source, filename=filename, mode=mode, policy=policy)
+
+	def compile_once(source, filename="<unknown>", mode="exec", flags=0, dont_inherit=False, **kwargs):
+		# only what safe_eval and safe_exec ask for (a named policy) is remembered; anything else as before
+		if flags or dont_inherit or not isinstance(source, str) or set(kwargs) != {"policy"}:
+			return compile_restricted(source, filename, mode, flags, dont_inherit, **kwargs)
+		return compiled(source, filename, mode, kwargs["policy"])
+
+	def validate_once(code):
+		if code not in checked:
+			validate(code)  # raises for what it refuses: never remembered
+			checked.add(code)
+
+	compile_once.xnet_cached = True
+	safe_exec.compile_restricted, safe_exec._validate_safe_eval_syntax = compile_once, validate_once
+	try:
+		yield
+	finally:
+		safe_exec.compile_restricted, safe_exec._validate_safe_eval_syntax = compile_restricted, validate

@@ -70,7 +70,7 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 	"""Resolve these incidents (open, linked to the resolved problem). Returns resolved and failed names;
 	a failed incident (a rule it breaks, e.g. no engineer to resolve it) is left untouched."""
 	from xnet_helpdesk.assignment.decision import acting_as_system
-	from xnet_helpdesk.outages.reads import same_reads
+	from xnet_helpdesk.outages.reads import conditions_compiled_once, same_reads
 
 	premailer_rules.install()
 	_chunk_accounts.clear()
@@ -78,7 +78,7 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 	writes = Writes()
 	writes.clock = now_datetime()
 	rows = frappe.get_all("Incident", filters={"name": ("in", names)}, fields=["*"], order_by="registered_on")
-	with acting_as_system(), same_reads():
+	with acting_as_system(), same_reads(), conditions_compiled_once():
 		for row in rows:
 			# what one incident produces joins the chunk's writes only when all its steps passed
 			own = Writes()

@@ -99,9 +99,9 @@ def test_conditions_compiled_once_evaluate_as_before_and_refuse_as_before():
 	try:
 		with conditions_compiled_once():
 			for priority in ("High", "Low", "High"):
-				assert frappe.safe_eval("doc.priority == 'High'", None, {"doc": frappe._dict(priority=priority)}) == (
-					priority == "High"
-				)
+				assert frappe.safe_eval(
+					"doc.priority == 'High'", None, {"doc": frappe._dict(priority=priority)}
+				) == (priority == "High")
 			with pytest.raises(SyntaxError):
 				frappe.safe_eval("(x := 1)")  # still refused, every time
 			with pytest.raises(SyntaxError):

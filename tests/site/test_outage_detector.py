@@ -195,7 +195,12 @@ def network(detecting):
 	for center, manager in ((NORTH, "kar_center_manager"), (SOUTH, "alm_center_manager")):
 		if not frappe.db.exists("Service Center", center):
 			frappe.get_doc(
-				{"doctype": "Service Center", "center_name": center, "city": "Тест", "time_zone": "Asia/Almaty"}
+				{
+					"doctype": "Service Center",
+					"center_name": center,
+					"city": "Тест",
+					"time_zone": "Asia/Almaty",
+				}
 			).insert()
 		frappe.db.set_value(
 			"Service Center",
@@ -252,7 +257,11 @@ def test_kinds_a_company_burst_spans_centers_and_tells_each_centers_people(netwo
 	assert not alerts_of("Client Company")
 	caller(NORTH, company="TEST BurstCo", subject="Нет звука в гарнитуре")
 	(alert,) = alerts_of("Client Company")
-	assert (alert.burst_key, alert.client_company, alert.title) == ("TEST BurstCo", "TEST BurstCo", "TEST BurstCo")
+	assert (alert.burst_key, alert.client_company, alert.title) == (
+		"TEST BurstCo",
+		"TEST BurstCo",
+		"TEST BurstCo",
+	)
 	assert not alerts_of("Service Center")  # two and one per center: no center's burst
 	users = world["users"]
 	assert bells(users["kar_center_manager"]) == [alert.name] == bells(users["alm_center_manager"])
@@ -314,8 +323,6 @@ def test_kinds_one_outage_in_one_center_is_one_alert(network):
 	kinds_on(company=1, category=1, subject_words=1)
 	for _ in range(4):
 		caller(NORTH, company="TEST BurstCo", category="TEST Burst Mail", subject="Нет интернета")
-	raised = frappe.get_all(
-		"Outage Alert", filters={"service_center": NORTH}, fields=["burst_kind", "name"]
-	)
+	raised = frappe.get_all("Outage Alert", filters={"service_center": NORTH}, fields=["burst_kind", "name"])
 	assert [row.burst_kind for row in raised] == ["Service Center"]
 	assert frappe.db.count("Outage Alert Incident", {"parent": raised[0].name}) == 4

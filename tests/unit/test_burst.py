@@ -17,9 +17,9 @@ def test_a_burst_reaches_the_count_and_zero_turns_it_off():
 
 # --- what incidents share, and the decision ---------------------------------------------------------------
 
-from datetime import datetime, timedelta  # noqa: E402
+from datetime import datetime, timedelta
 
-from xnet_helpdesk.outages.burst import (  # noqa: E402
+from xnet_helpdesk.outages.burst import (
 	CATEGORY,
 	CENTER,
 	COMPANY,
@@ -46,7 +46,9 @@ def test_subject_words_meet_across_word_forms_and_skip_what_says_nothing():
 	# short words only as acronyms or with digits; generic words never
 	assert {"vpn", "1с", "550"} <= set(subject_words("VPN и 1С: ошибка 550"))
 	assert not subject_words("Не работает, помогите срочно пожалуйста!")
-	assert not subject_words("Жұмыс істемейді, көмектесіңіз") and not subject_words("Not working, please help")
+	assert not subject_words("Жұмыс істемейді, көмектесіңіз") and not subject_words(
+		"Not working, please help"
+	)
 	assert subject_words("Интернет") == {"интерн": "интернет"}  # the word as written, for people
 	assert set(subject_words("ИНТЕРНЕТ")) == set(subject_words("интернетом"))  # capitals are no acronym
 

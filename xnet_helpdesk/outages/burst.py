@@ -151,7 +151,9 @@ class Decision:
 	members: list[Seen] = field(default_factory=list)
 
 
-def decide(new: Seen, recent: list[Seen], alerts: list[Known], limit: Threshold, kinds=KINDS) -> Decision | None:
+def decide(
+	new: Seen, recent: list[Seen], alerts: list[Known], limit: Threshold, kinds=KINDS
+) -> Decision | None:
 	"""What a new incident does: join an open alert it matches, raise one, or nothing. `recent`: the new,
 	open, unlinked incidents within the window (the new one among them); `alerts`: those raised within it."""
 	if not limit.enabled:
@@ -185,9 +187,7 @@ def replay(
 		seen.append(incident)
 		recent = [i for i in seen if i.registered_on >= since]
 		alerts = [
-			Known(str(n), d.kind, d.key, "Open")
-			for n, (d, at, _limit) in enumerate(raised)
-			if at >= since
+			Known(str(n), d.kind, d.key, "Open") for n, (d, at, _limit) in enumerate(raised) if at >= since
 		]
 		decision = decide(incident, recent, alerts, limit, kinds)
 		if decision and not decision.join:

@@ -249,7 +249,7 @@ def notify(alert) -> None:
 
 
 def headline(alert, count: int) -> str:
-	""""Possible outage …" as its reader says it (called inside their language)."""
+	""" "Possible outage …" as its reader says it (called inside their language)."""
 	kind, key = alert.burst_kind or burst.CENTER, alert.burst_key or alert.service_center
 	if kind == burst.COMPANY:
 		text = _("Possible outage at client company {0}: {1} new incidents in {2} minutes")

@@ -65,7 +65,7 @@ class Agent:
 		self.errors: deque = deque(maxlen=MAX_ERRORS)
 		self.last_pass: PassResult | None = None
 		self.max_deactivation_percent: float | None = None
-		self._last_beat = 0.0
+		self._last_beat = time.monotonic()
 
 	# --- push ---------------------------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ class Helpdesk:
 			session.headers.update(
 				{
 					"Authorization": f"Bearer {self.config.token}",
-					"Accept": CONTENT_TYPE,
+					"Accept": f"{CONTENT_TYPE}, application/json",
 					"User-Agent": f"xnet-directory-agent/{__version__}",
 				}
 			)

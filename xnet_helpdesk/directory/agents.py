@@ -17,7 +17,7 @@ AGENT_FEED = "On-site Agent"
 
 def batch_summary(report: Report) -> str:
 	batch = report.batch
-	kinds = {"full": _("Full read"), "incremental": _("Changes"), "reconcile": _("Reconciliation")}
+	kinds = {"full": _("Full read"), "incremental": _("Changed entries"), "reconcile": _("Reconciliation")}
 	counts = ", ".join(f"{key} {value}" for key, value in sorted(batch.counts.items()) if value)
 	text = _("{0}: {1} entries in {2} s").format(kinds[batch.kind], batch.size, f"{batch.seconds:.1f}")
 	if counts:
@@ -31,7 +31,7 @@ def record_heartbeat(source, report: Report) -> dict:
 	"""Store the report on the source; the answer tells the agent the source's deactivation limit."""
 	now = now_datetime()
 	values = {
-		"agent_last_seen": now,
+		"agent_last_heartbeat": now,
 		"agent_id": report.agent_id,
 		"agent_version": report.version,
 		"agent_host": report.hostname,
@@ -68,16 +68,18 @@ def record_heartbeat(source, report: Report) -> dict:
 
 
 def silent_agents(now=None) -> list[dict]:
+	# the field is agent_last_heartbeat, not agent_last_seen: Frappe's get_all drops every field whose
+	# name contains "_seen" (its optional column) when the table has no _seen column
 	now = now or now_datetime()
 	rows = frappe.get_all(
 		"Directory Source",
-		filters={"enabled": 1, "feed": AGENT_FEED, "agent_last_seen": ["is", "set"]},
+		filters={"enabled": 1, "feed": AGENT_FEED, "agent_last_heartbeat": ["is", "set"]},
 		fields=[
 			"name",
 			"client_company",
 			"agent_id",
 			"agent_host",
-			"agent_last_seen",
+			"agent_last_heartbeat",
 			"agent_expected_interval",
 			"agent_silence_reported_on",
 		],
@@ -86,7 +88,10 @@ def silent_agents(now=None) -> list[dict]:
 		row
 		for row in rows
 		if is_silent(
-			row.agent_last_seen, int(row.agent_expected_interval or 0), row.agent_silence_reported_on, now
+			row.agent_last_heartbeat,
+			int(row.agent_expected_interval or 0),
+			row.agent_silence_reported_on,
+			now,
 		)
 	]
 
@@ -152,7 +157,7 @@ def _tell(user: str, row) -> None:
 			frappe.utils.escape_html(row.agent_id or ""),
 			frappe.utils.escape_html(row.agent_host or ""),
 			frappe.utils.escape_html(row.client_company or ""),
-			format_datetime(row.agent_last_seen),
+			format_datetime(row.agent_last_heartbeat),
 			row.agent_expected_interval,
 		)
 		link = get_url_to_form("Directory Source", row.name)

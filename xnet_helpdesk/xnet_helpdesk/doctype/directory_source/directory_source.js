@@ -158,7 +158,7 @@ xnet_helpdesk.directory.sync_now = function (frm) {
 
 // the agent's state at a glance: silent (red), its last pass failed (orange), else when it was last heard
 xnet_helpdesk.directory.agent_status = function (frm) {
-	const seen = frm.doc.agent_last_seen;
+	const seen = frm.doc.agent_last_heartbeat;
 	if (!seen) {
 		frm.dashboard.set_headline_alert(__("No heartbeat from the directory agent yet."), "orange");
 		return;

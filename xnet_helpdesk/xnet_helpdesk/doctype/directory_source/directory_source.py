@@ -21,7 +21,7 @@ class DirectorySource(Document):
 		agent_last_batch_on: DF.Datetime | None
 		agent_last_batch_result: DF.Literal["", "Accepted", "Failed"]
 		agent_last_errors: DF.SmallText | None
-		agent_last_seen: DF.Datetime | None
+		agent_last_heartbeat: DF.Datetime | None
 		agent_position: DF.Data | None
 		agent_silence_reported_on: DF.Datetime | None
 		agent_version: DF.Data | None

@@ -29,9 +29,10 @@ def _log_name(source, key: str, trigger: str) -> str:
 	name = frappe.db.get_value("Directory Sync Log", filters, "name")
 	if name:
 		return name
-	# parallel requests of one group: the first to lock the source makes the log, the others find it
+	# parallel requests of one group: the first to lock the source makes the log, the others find it —
+	# with a locking read, which sees what was committed since this transaction's snapshot was taken
 	frappe.db.get_value("Directory Source", source.name, "name", for_update=True)
-	name = frappe.db.get_value("Directory Sync Log", filters, "name")
+	name = frappe.db.get_value("Directory Sync Log", filters, "name", for_update=True)
 	if name:
 		return name
 	log = frappe.get_doc(

@@ -50,6 +50,11 @@ def cleanup(frappe) -> None:
 			for table in ("Contact Email", "Contact Phone", "Dynamic Link"):
 				frappe.db.delete(table, {"parenttype": "Contact", "parent": ["in", names]})
 			frappe.db.delete("Contact", {"name": ["in", names]})
+		# the hourly Directory Sync Logs the SCIM writes left (directory/push_log.py)
+		logs = frappe.get_all("Directory Sync Log", {"directory_source": ["in", sources]}, pluck="name")
+		if logs:
+			frappe.db.delete("Directory Sync Log Entry", {"parent": ["in", logs]})
+			frappe.db.delete("Directory Sync Log", {"name": ["in", logs]})
 		for name in sources:
 			frappe.delete_doc("Directory Source", name, force=True, ignore_permissions=True)
 	if frappe.db.exists("Client Company", COMPANY):

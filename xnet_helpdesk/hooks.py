@@ -150,6 +150,8 @@ scheduler_events = {
 		"*/5 * * * *": [
 			"xnet_helpdesk.assignment.jobs.retry_waiting",
 			"xnet_helpdesk.sla.service.check_agreements",
+			# on-site directory agents silent longer than their interval: the Helpdesk Managers are told once
+			"xnet_helpdesk.directory.agents.check_silent_agents",
 		],
 	},
 	"hourly": [

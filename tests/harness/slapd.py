@@ -7,6 +7,10 @@ bytes, sAMAccountName, userPrincipalName, userAccountControl, department, otherT
 otherMobile), so the tree looks like AD to the sync while entryUUID keeps working for the
 OpenLDAP preset. Entries are loaded offline with slapadd, which takes seconds for 50,000 entries.
 
+slapd has no update sequence numbers: the schema adds AD's uSNChanged (an integer with ordering, so
+`(uSNChanged>=N)` works as on a domain controller), the loaded entries get 1, 2, 3, … and changes made
+through `Slapd.change` take the next number, as AD's would (the on-site agent's incremental reads follow it).
+
     with Slapd() as server:
         server.load(users=ad_like_tree())
         server.url, server.ldaps_url, server.bind_dn, server.bind_password, server.ca_pem
@@ -47,9 +51,11 @@ attributetype ( 1.2.840.113556.1.2.18 NAME 'otherTelephone'
 	EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
 attributetype ( 1.2.840.113556.1.4.647 NAME 'otherMobile'
 	EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
+attributetype ( 1.2.840.113556.1.2.120 NAME 'uSNChanged'
+	EQUALITY integerMatch ORDERING integerOrderingMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
 objectclass ( 1.3.6.1.4.1.4203.666.11.100.1 NAME 'xnetADUser' SUP top AUXILIARY
 	MAY ( objectGUID $ userAccountControl $ sAMAccountName $ userPrincipalName $ department
-		$ otherTelephone $ otherMobile ) )
+		$ otherTelephone $ otherMobile $ uSNChanged ) )
 """
 
 UAC_NORMAL = 512
@@ -147,7 +153,7 @@ def ad_like_tree() -> list[User]:
 	]
 
 
-def user_ldif(user: User) -> str:
+def user_ldif(user: User, usn: int | None = None) -> str:
 	lines = [
 		f"dn: {user.dn}",
 		"objectClass: inetOrgPerson",
@@ -159,6 +165,8 @@ def user_ldif(user: User) -> str:
 		f"userPrincipalName: {user.uid}@karmet.kz",
 		f"userAccountControl: {UAC_DISABLED if user.disabled else UAC_NORMAL}",
 	]
+	if usn:
+		lines.append(f"uSNChanged: {usn}")
 	if user.guid:
 		lines.append(f"objectGUID:: {base64.b64encode(user.guid).decode()}")
 	if user.given_name:
@@ -213,6 +221,7 @@ class Slapd:
 		self.port = free_port()
 		self.ldaps_port = free_port()
 		self.process: subprocess.Popen | None = None
+		self.highest_usn = 0  # the last uSNChanged given out (load, change)
 
 	url = property(lambda self: f"ldap://127.0.0.1:{self.port}")
 	ldaps_url = property(lambda self: f"ldaps://127.0.0.1:{self.ldaps_port}")
@@ -303,9 +312,13 @@ class Slapd:
 	def load(self, users: Iterable[User], chunk: int = 20000) -> None:
 		"""Load the tree offline (slapd must be stopped: call before start())."""
 		users = list(users)
-		self._slapadd(ou_ldif(users) + "".join(user_ldif(u) for u in users[:chunk]))
+		first = self.highest_usn + 1
+		self.highest_usn += len(users)
+		self._slapadd(ou_ldif(users) + "".join(user_ldif(u, first + i) for i, u in enumerate(users[:chunk])))
 		for start in range(chunk, len(users), chunk):
-			self._slapadd("".join(user_ldif(u) for u in users[start : start + chunk]))
+			self._slapadd(
+				"".join(user_ldif(u, first + start + i) for i, u in enumerate(users[start : start + chunk]))
+			)
 
 	def load_stream(self, ldif_chunks: Iterator[str]) -> None:
 		for text in ldif_chunks:
@@ -362,6 +375,49 @@ class Slapd:
 		if getattr(self, "_log", None):
 			self._log.close()
 			self._log = None
+
+	def change(self, dn: str, changes: dict) -> int:
+		"""Modify an entry as AD would record it: `changes` as ldap3's modify takes them, and the entry's
+		uSNChanged set to the next number (returned)."""
+		import ldap3
+
+		self.highest_usn += 1
+		connection = self.admin_connection()
+		try:
+			ok = connection.modify(
+				dn, {**changes, "uSNChanged": [(ldap3.MODIFY_REPLACE, [str(self.highest_usn)])]}
+			)
+			assert ok, connection.result
+		finally:
+			connection.unbind()
+		return self.highest_usn
+
+	def add(self, user: User) -> int:
+		"""A new entry while slapd runs, with the next uSNChanged (returned)."""
+		self.highest_usn += 1
+		lines = [
+			line
+			for line in user_ldif(user, self.highest_usn).strip().split("\n")
+			if not line.startswith("dn:")
+		]
+		attributes: dict[str, list] = {}
+		for line in lines:
+			name, sep, value = line.partition(":: ")
+			if sep:
+				decoded = base64.b64decode(value)
+				attributes.setdefault(name, []).append(
+					decoded if name == "objectGUID" else decoded.decode("utf-8")
+				)
+			else:
+				name, _sep, value = line.partition(": ")
+				attributes.setdefault(name, []).append(value)
+		connection = self.admin_connection()
+		try:
+			ok = connection.add(user.dn, attributes=attributes)
+			assert ok, connection.result
+		finally:
+			connection.unbind()
+		return self.highest_usn
 
 	def admin_connection(self):
 		"""An ldap3 connection as the directory admin, for changing the tree during a test."""

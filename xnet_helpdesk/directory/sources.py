@@ -10,6 +10,9 @@ from frappe import _
 from xnet_helpdesk.directory import client, mapping
 from xnet_helpdesk.directory.client import DirectoryError, SourceSettings
 
+# feeds where the directory calls us (with the source's SCIM token), instead of being read over LDAP
+PUSH_FEEDS = ("SCIM Push", "On-site Agent")
+
 
 def settings_for(source) -> SourceSettings:
 	return SourceSettings(

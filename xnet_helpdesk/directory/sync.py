@@ -20,7 +20,7 @@ from frappe.utils.synchronization import filelock
 from xnet_helpdesk.directory import client
 from xnet_helpdesk.directory.client import DirectoryError
 from xnet_helpdesk.directory.merge import SyncRun, apply_batch, deactivate_missing
-from xnet_helpdesk.directory.sources import error_message, settings_for
+from xnet_helpdesk.directory.sources import PUSH_FEEDS, error_message, settings_for
 from xnet_helpdesk.directory.sync_log import finish_log, start_log
 
 BATCH = 500
@@ -51,7 +51,7 @@ def due_sources(now=None) -> list[str]:
 	due = []
 	for source in frappe.get_all(
 		"Directory Source",
-		filters={"enabled": 1, "feed": ["!=", "SCIM Push"], "sync_frequency": ["in", list(DUE_AFTER)]},
+		filters={"enabled": 1, "feed": ["not in", PUSH_FEEDS], "sync_frequency": ["in", list(DUE_AFTER)]},
 		fields=["name", "sync_frequency", "last_sync_on", "last_sync_status"],
 	):
 		if (

@@ -12,8 +12,9 @@ from frappe.query_builder.functions import Count
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from xnet_helpdesk.directory import mapping
+from xnet_helpdesk.directory import agents, heartbeat, mapping, push_log
 from xnet_helpdesk.directory.merge import PersonSkipped, SyncRun, apply_person, release
+from xnet_helpdesk.directory.sources import PUSH_FEEDS
 from xnet_helpdesk.directory.sync import _import_flags
 from xnet_helpdesk.scim import auth, discovery
 from xnet_helpdesk.scim.users import (
@@ -29,6 +30,8 @@ from xnet_helpdesk.scim.users import (
 PREFIX = "/scim/v2"
 MAX_BODY = 256 * 1024  # a user is a few KB; Entra and Okta send one at a time
 MAX_COUNT = 1000
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+HEARTBEAT = "AgentHeartbeat"  # the on-site agent's report: a vendor resource, not SCIM's (docs/api.md §8)
 CONTENT_TYPE = "application/scim+json; charset=utf-8"
 FIELDS = [
 	"name",
@@ -46,6 +49,7 @@ def handle():
 	request = frappe.request
 	if not _is_scim(request.path):
 		return
+	frappe.local.xnet_scim_source = None
 	try:
 		status, body = _dispatch(request)
 		# the answer leaves through an HTTPException, past frappe.app's commit (sync_database), and
@@ -54,6 +58,7 @@ def handle():
 	except ScimError as error:
 		frappe.db.rollback()
 		status, body = error.status, error.body()
+		_log_rejected(request, error)
 	except Exception:
 		frappe.db.rollback()
 		frappe.log_error(title="SCIM request failed")
@@ -102,6 +107,10 @@ def _dispatch(request) -> tuple[int, dict | None]:
 	if not parts:
 		raise ScimError(404, "Unknown SCIM resource")
 	resource, rest = parts[0], parts[1:]
+	if resource == HEARTBEAT and not rest:
+		if method != "POST":
+			raise ScimError(405, f"{method} is not allowed on /{HEARTBEAT}")
+		return 200, _heartbeat(source, request)
 	if resource in discovery.ENDPOINTS:
 		if method != "GET":
 			raise ScimError(405, f"{method} is not allowed on /{resource}")
@@ -109,39 +118,88 @@ def _dispatch(request) -> tuple[int, dict | None]:
 	if resource != "Users" or len(rest) > 1:
 		raise ScimError(404, f"Unknown SCIM resource {request.path}")
 	frappe.set_user("Administrator")  # a system feed, scoped to the token's source below
+	run = SyncRun(source, "SCIM")
 	with _import_flags():
-		if not rest:
-			if method == "GET":
-				return 200, _list(source, request.args)
-			if method == "POST":
-				return 201, _create(source, _body(request))
-			raise ScimError(405, f"{method} is not allowed on /Users")
-		user_id = rest[0]
-		row = _find(source, user_id)
+		status, body = _users(source, request, rest, run)
+	if method in WRITES:
+		push_log.record_write(source, request, run)
+	return status, body
+
+
+def _users(source, request, rest: list[str], run: SyncRun) -> tuple[int, dict | None]:
+	method = request.method
+	if not rest:
 		if method == "GET":
-			return 200, _resource(row)
-		if method == "PUT":
-			return 200, _replace(source, row, _body(request))
-		if method == "PATCH":
-			body = _body(request)
-			user = apply_patch(_resource(row), body)
-			return 200, _replace(source, row, user)
-		if method == "DELETE":
-			release(SyncRun(source, "SCIM"), row.name)
-			return 204, None
+			return 200, _list(source, request.args)
+		if method == "POST":
+			return 201, _create(source, _body(request), run)
+		raise ScimError(405, f"{method} is not allowed on /Users")
+	user_id = rest[0]
+	row = _find(source, user_id)
+	if method == "GET":
+		return 200, _resource(row)
+	if method == "PUT":
+		return 200, _replace(source, row, _body(request), run)
+	if method == "PATCH":
+		body = _body(request)
+		user = apply_patch(_resource(row), body)
+		return 200, _replace(source, row, user, run)
+	if method == "DELETE":
+		release(run, row.name)
+		return 204, None
 	raise ScimError(405, f"{method} is not allowed")
+
+
+def _heartbeat(source, request) -> dict:
+	if source.feed != agents.AGENT_FEED:
+		raise invalid(
+			f"Heartbeats are for directory sources with the feed {agents.AGENT_FEED}; "
+			f"this one's feed is {source.feed}"
+		)
+	try:
+		report = heartbeat.parse_report(_body(request))
+	except heartbeat.BadReport as error:
+		raise invalid(f"Not a heartbeat: {error}", "invalidSyntax")
+	return agents.record_heartbeat(source, report)
+
+
+def _log_rejected(request, error: ScimError) -> None:
+	"""A write the merge refused (400, 409) is listed in its group's Directory Sync Log."""
+	source = getattr(frappe.local, "xnet_scim_source", None)
+	if (
+		source is None
+		or request.method not in WRITES
+		or error.status not in (400, 409)
+		or not request.path.startswith(PREFIX + "/Users")
+	):
+		return
+	try:
+		body = json.loads(request.get_data(cache=True) or b"null")
+	except (ValueError, UnicodeDecodeError):
+		body = None
+	label = ""
+	if isinstance(body, dict):
+		label = str(body.get("externalId") or body.get("userName") or "")
+	label = label or request.path.rsplit("/", 1)[-1]
+	try:
+		push_log.record_rejected(source, request, label, f"{error.status}: {error.detail}")
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(title="SCIM: the rejected request could not be logged")
 
 
 def _authenticate(request):
 	token = auth.bearer(request.headers.get("Authorization"))
 	name = token and frappe.db.get_value(
 		"Directory Source",
-		{"scim_token_hash": auth.token_hash(token), "feed": "SCIM Push", "enabled": 1},
+		{"scim_token_hash": auth.token_hash(token), "feed": ["in", PUSH_FEEDS], "enabled": 1},
 		"name",
 	)
 	if not name:
 		raise ScimError(401, "A valid bearer token of an enabled SCIM directory source is required")
-	return frappe.get_doc("Directory Source", name)
+	source = frappe.get_doc("Directory Source", name)
+	frappe.local.xnet_scim_source = source  # for the log of a refused write (handle)
+	return source
 
 
 def _body(request) -> dict:
@@ -254,13 +312,13 @@ def _check_unique(source, username: str, own_name: str | None = None) -> None:
 		raise ScimError(409, f"userName {username} is taken", "uniqueness")
 
 
-def _merge(source, user: dict, directory_id: str) -> str:
+def _merge(source, user: dict, directory_id: str, run: SyncRun) -> str:
 	person = person_from_user(user, directory_id)
 	external_id = user.get("externalId")
 	if external_id is not None and not isinstance(external_id, str):
 		raise invalid("externalId must be a string")
 	try:
-		return apply_person(SyncRun(source, "SCIM"), person, external_id)
+		return apply_person(run, person, external_id)
 	except PersonSkipped as skipped:
 		if skipped.code == mapping.OTHER_SOURCE:
 			raise ScimError(409, "The user belongs to another directory source", "uniqueness")
@@ -269,20 +327,20 @@ def _merge(source, user: dict, directory_id: str) -> str:
 		raise invalid(f"The user cannot be imported: {skipped.code}")
 
 
-def _create(source, user: dict) -> dict:
+def _create(source, user: dict, run: SyncRun) -> dict:
 	username = user.get("userName")
 	if isinstance(username, str) and username.strip():
 		_check_unique(source, username.strip())
 	directory_id = str(uuid.uuid4())
-	name = _merge(source, user, directory_id)
+	name = _merge(source, user, directory_id, run)
 	return _resource(frappe.db.get_value("Contact", name, FIELDS, as_dict=True))
 
 
-def _replace(source, row, user: dict) -> dict:
+def _replace(source, row, user: dict, run: SyncRun) -> dict:
 	username = user.get("userName")
 	if isinstance(username, str) and username.strip():
 		_check_unique(source, username.strip(), row.name)
 	if "externalId" not in user:
 		user = {**user, "externalId": row.directory_external_id}
-	name = _merge(source, user, row.directory_id)
+	name = _merge(source, user, row.directory_id, run)
 	return _resource(frappe.db.get_value("Contact", name, FIELDS, as_dict=True))

@@ -39,8 +39,9 @@ xnet_helpdesk.directory.PRESETS = {
 frappe.ui.form.on("Directory Source", {
 	refresh(frm) {
 		if (frm.is_new()) return;
-		if (frm.doc.feed === "SCIM Push") {
+		if (["SCIM Push", "On-site Agent"].includes(frm.doc.feed)) {
 			frm.add_custom_button(__("Generate SCIM Token"), () => xnet_helpdesk.directory.scim_token(frm));
+			if (frm.doc.feed === "On-site Agent") xnet_helpdesk.directory.agent_status(frm);
 			return;
 		}
 		const group = __("Directory");
@@ -152,6 +153,36 @@ xnet_helpdesk.directory.sync_now = function (frm) {
 		frm.save().then(run);
 	} else {
 		run();
+	}
+};
+
+// the agent's state at a glance: silent (red), its last pass failed (orange), else when it was last heard
+xnet_helpdesk.directory.agent_status = function (frm) {
+	const seen = frm.doc.agent_last_heartbeat;
+	if (!seen) {
+		frm.dashboard.set_headline_alert(__("No heartbeat from the directory agent yet."), "orange");
+		return;
+	}
+	const minutes = (Date.now() - frappe.datetime.str_to_obj(seen).getTime()) / 60000;
+	const interval = frm.doc.agent_expected_interval || 0;
+	if (interval && minutes > interval) {
+		frm.dashboard.set_headline_alert(
+			__("The directory agent has been silent since {0}.", [frappe.datetime.str_to_user(seen)]),
+			"red"
+		);
+	} else if (frm.doc.agent_last_batch_result === "Failed") {
+		frm.dashboard.set_headline_alert(
+			frappe.utils.escape_html(frm.doc.agent_last_batch || __("The agent's last pass failed.")),
+			"orange"
+		);
+	} else {
+		frm.dashboard.set_headline_alert(
+			__("Directory agent {0} last heard {1}.", [
+				frappe.utils.escape_html(frm.doc.agent_id || ""),
+				frappe.datetime.comment_when(seen),
+			]),
+			"green"
+		);
 	}
 };
 

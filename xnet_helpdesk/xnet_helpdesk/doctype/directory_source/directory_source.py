@@ -14,6 +14,17 @@ class DirectorySource(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		agent_expected_interval: DF.Int
+		agent_host: DF.Data | None
+		agent_id: DF.Data | None
+		agent_last_batch: DF.SmallText | None
+		agent_last_batch_on: DF.Datetime | None
+		agent_last_batch_result: DF.Literal["", "Accepted", "Failed"]
+		agent_last_errors: DF.SmallText | None
+		agent_last_heartbeat: DF.Datetime | None
+		agent_position: DF.Data | None
+		agent_silence_reported_on: DF.Datetime | None
+		agent_version: DF.Data | None
 		base_dn: DF.Data | None
 		bind_dn: DF.Data | None
 		bind_password: DF.Password | None
@@ -22,7 +33,7 @@ class DirectorySource(Document):
 		create_portal_users: DF.Check
 		directory_type: DF.Literal["Active Directory", "OpenLDAP"]
 		enabled: DF.Check
-		feed: DF.Literal["LDAP Pull", "SCIM Push"]
+		feed: DF.Literal["LDAP Pull", "SCIM Push", "On-site Agent"]
 		last_sync_log: DF.Link | None
 		last_sync_message: DF.SmallText | None
 		last_sync_on: DF.Datetime | None
@@ -71,8 +82,8 @@ class DirectorySource(Document):
 			)
 
 	def validate_connection_settings(self):
-		if self.feed == "SCIM Push":
-			return  # nothing to connect to: the directory calls us
+		if self.feed in sources.PUSH_FEEDS:
+			return  # nothing to connect to: the directory (or its agent) calls us
 		settings = sources.settings_for(self)
 		try:
 			client.check_settings(settings)
@@ -86,6 +97,8 @@ class DirectorySource(Document):
 			frappe.throw(_("Timeout must be between 1 and 600 seconds"))
 		if not 0 <= (self.max_deactivation_percent or 0) <= 100:
 			frappe.throw(_("Deactivation Limit must be between 0 and 100"))
+		if not 0 <= (self.agent_expected_interval or 0) <= 7 * 24 * 60:
+			frappe.throw(_("Expected Heartbeat Interval must be between 0 and 10080 minutes (a week)"))
 
 	@frappe.whitelist()
 	def test_connection(self) -> str:
@@ -102,8 +115,8 @@ class DirectorySource(Document):
 		"""A new bearer token for /scim/v2/, returned this once; only its hash is kept. The old token
 		stops working at once (rotation)."""
 		self.check_permission("write")
-		if self.is_new() or self.feed != "SCIM Push":
-			frappe.throw(_("Save the directory source with the feed SCIM Push first."))
+		if self.is_new() or self.feed not in sources.PUSH_FEEDS:
+			frappe.throw(_("Save the directory source with the feed SCIM Push or On-site Agent first."))
 		from xnet_helpdesk.scim.auth import new_token
 
 		token, digest = new_token()
@@ -113,7 +126,7 @@ class DirectorySource(Document):
 	@frappe.whitelist()
 	def sync_now(self) -> str:
 		self.check_permission("write")
-		if self.feed == "SCIM Push":
+		if self.feed in sources.PUSH_FEEDS:
 			frappe.throw(_("A SCIM source is not pulled: its directory sends the changes."))
 		if self.is_new():
 			frappe.throw(_("Save the directory source before syncing it."))

@@ -29,7 +29,8 @@ class DirectorySyncLog(Document):
 		skipped: DF.Int
 		started_on: DF.Datetime | None
 		status: DF.Literal["Running", "Success", "Failed"]
-		trigger: DF.Literal["Manual", "Scheduled"]
+		sync_batch: DF.Data | None
+		trigger: DF.Literal["Manual", "Scheduled", "SCIM", "Agent"]
 		unchanged: DF.Int
 		updated: DF.Int
 	# end: auto-generated types

@@ -373,3 +373,39 @@ def test_rotated_or_disabled_source_token_is_refused(scim):
 		frappe.db.set_value("Directory Source", source.name, "enabled", 1)
 		frappe.db.commit()
 		client.token = new
+
+
+def test_the_directory_login_is_indexed():
+	"""userName is looked up on every POST (is it taken?) and in Entra's filters: indexed, not scanned."""
+	assert frappe.db.sql("show index from `tabContact` where Column_name = 'directory_username'")
+	assert frappe.db.get_value("Custom Field", "Contact-directory_username", "search_index") == 1
+
+
+def test_a_deadlocked_write_is_done_again_and_then_refused_with_503(monkeypatch):
+	"""Four clients creating users of one company meet each other's row locks: the request is rolled back and
+	done again (nothing half-written stays), and after three tries the client is told to come back."""
+	from xnet_helpdesk.scim import router
+	from xnet_helpdesk.scim.users import ScimError
+
+	attempts = []
+
+	def deadlocking(times):
+		def dispatch(request):
+			attempts.append(request)
+			if len(attempts) <= times:
+				frappe.db.set_single_value("Helpdesk Settings", "burst_count", 7)  # the rollback undoes it
+				raise frappe.QueryDeadlockError("Deadlock found when trying to get lock")
+			assert frappe.db.get_single_value("Helpdesk Settings", "burst_count") == before
+			return 201, {"id": "x"}
+
+		return dispatch
+
+	before = frappe.db.get_single_value("Helpdesk Settings", "burst_count")
+	monkeypatch.setattr(router, "_dispatch", deadlocking(2))
+	assert router._dispatch_retrying("request") == (201, {"id": "x"}) and len(attempts) == 3
+	attempts.clear()
+	monkeypatch.setattr(router, "_dispatch", deadlocking(3))
+	with pytest.raises(ScimError) as refused:
+		router._dispatch_retrying("request")
+	assert refused.value.status == 503 and len(attempts) == 3
+	assert frappe.db.get_single_value("Helpdesk Settings", "burst_count") == before

@@ -5,6 +5,7 @@ never reaches Frappe's own handlers. Every change goes through directory/merge.p
 LDAP pull: a SCIM user is a DirectoryPerson of the token's source."""
 
 import json
+import time
 import uuid
 
 import frappe
@@ -51,10 +52,7 @@ def handle():
 		return
 	frappe.local.xnet_scim_source = None
 	try:
-		status, body = _dispatch(request)
-		# the answer leaves through an HTTPException, past frappe.app's commit (sync_database), and
-		# frappe.app rolls back unsafe methods after it: a successful change is committed here
-		frappe.db.commit()
+		status, body = _dispatch_retrying(request)
 	except ScimError as error:
 		frappe.db.rollback()
 		status, body = error.status, error.body()
@@ -68,7 +66,30 @@ def handle():
 	)
 	if status == 401:
 		response.headers["WWW-Authenticate"] = 'Bearer realm="scim"'
+	elif status == 503:
+		response.headers["Retry-After"] = "1"
 	raise HTTPException(response=response)
+
+
+# a write that meets another one's row locks (four Entra or agent workers creating users of one company)
+# is rolled back whole and done again, as many times; after that the client is told to come back
+DEADLOCK_ATTEMPTS = 3
+
+
+def _dispatch_retrying(request) -> tuple[int, dict | None]:
+	for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+		try:
+			status, body = _dispatch(request)
+			# the answer leaves through an HTTPException, past frappe.app's commit (sync_database), and
+			# frappe.app rolls back unsafe methods after it: a successful change is committed here
+			frappe.db.commit()
+			return status, body
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			frappe.db.rollback()
+			if attempt == DEADLOCK_ATTEMPTS:
+				raise ScimError(503, "The directory is busy: try again") from None
+			time.sleep(0.05 * attempt)
+	raise AssertionError("unreachable")
 
 
 def repair_error(response=None, request=None):

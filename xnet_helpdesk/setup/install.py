@@ -86,6 +86,7 @@ CUSTOM_FIELDS = {
 			"read_only": 1,
 			"no_copy": 1,
 			"in_global_search": 1,
+			"search_index": 1,  # SCIM's userName: every POST's uniqueness check and filter reads it
 		},
 		{
 			"fieldname": "directory_data",

@@ -6,7 +6,9 @@ import frappe
 
 def execute():
 	name = "Contact-directory_username"
-	if frappe.db.exists("Custom Field", name) and not frappe.db.get_value("Custom Field", name, "search_index"):
+	if frappe.db.exists("Custom Field", name) and not frappe.db.get_value(
+		"Custom Field", name, "search_index"
+	):
 		field = frappe.get_doc("Custom Field", name)
 		field.search_index = 1
 		field.save(ignore_permissions=True)

@@ -5,7 +5,6 @@ left open), each client told once."""
 import frappe
 from frappe import _
 
-from xnet_helpdesk.outages.notices import open_linked_incidents
 
 
 def queue_resolution(problem: str) -> None:
@@ -35,14 +34,12 @@ def resolve_linked_incidents(problem: str, commit: bool = True, chunk: int | Non
 		"Support Engineer", {"user": doc.modified_by, "is_active": 1}, "name"
 	)
 	size = chunk or resolution.CHUNK
+	after = ""
 	while True:
-		# the next chunk only (reading every open one for each chunk made the cost per incident grow with N)
-		names = [
-			row.name
-			for row in open_linked_incidents(problem, ["name"], limit=size, exclude=result["failed"] or None)
-		]
+		names = next_chunk(problem, after, size)
 		if not names:
 			return result
+		after = names[-1]
 		frappe.db.savepoint("xnet_problem_resolution")
 		try:
 			done = resolution.resolve_chunk(names, doc, fallback_engineer)
@@ -53,6 +50,25 @@ def resolve_linked_incidents(problem: str, commit: bool = True, chunk: int | Non
 		result["failed"].extend(done["failed"])
 		if commit:
 			frappe.db.commit()
+
+
+def next_chunk(problem: str, after: str, size: int) -> list[str]:
+	"""The next open linked incidents by number, after the last chunk's (what failed there is passed by).
+	Read by the problem's index in number order: each chunk reads only its own rows, so the cost per
+	incident does not grow with the outage (reading every open one, or sorting them, for each chunk did)."""
+	from xnet_helpdesk.incident_flow.lifecycle import OPEN_STATUSES
+
+	incident = frappe.qb.DocType("Incident")
+	return (
+		frappe.qb.from_(incident)
+		.select(incident.name)
+		.where(incident.global_problem == problem)
+		.where(incident.name > after)
+		.where(incident.status.isin(list(OPEN_STATUSES)))
+		.orderby(incident.name)
+		.limit(size)
+		.run(pluck=True)
+	)
 
 
 def resolved_mail(incident: str, problem) -> tuple[str, str]:

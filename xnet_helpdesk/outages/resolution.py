@@ -74,6 +74,8 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 
 	premailer_rules.install()
 	_chunk_accounts.clear()
+	# the e-mails rendered for the last chunk's incidents (mail_templates keeps them for the request or job)
+	frappe.local.xnet_rendered_mail = {}
 	result = {"resolved": [], "failed": []}
 	writes = Writes()
 	writes.clock = now_datetime()

@@ -6,7 +6,6 @@ import frappe
 from frappe import _
 
 
-
 def queue_resolution(problem: str) -> None:
 	frappe.enqueue(
 		"xnet_helpdesk.outages.fanout.resolve_linked_incidents",

@@ -66,6 +66,7 @@ class Agent:
 		self.last_pass: PassResult | None = None
 		self.max_deactivation_percent: float | None = None
 		self._last_beat = time.monotonic()
+		self._executor: ThreadPoolExecutor | None = None  # the push threads, made once for the agent's life
 
 	# --- push ---------------------------------------------------------------------------------------
 
@@ -149,16 +150,20 @@ class Agent:
 		)
 		while True:
 			failed, last_error = [], ""
-			with ThreadPoolExecutor(max_workers=self.config.schedule.workers) as pool:
-				for user, outcome in zip(pending, pool.map(self._push_one, pending), strict=True):
-					if isinstance(outcome, Unavailable):
-						failed.append(user)
-						last_error = str(outcome)
-					elif isinstance(outcome, Rejected):
-						result.counts["rejected"] += 1
-						self._error(f"{user.get('userName')} ({user.get('externalId')}): {outcome}")
-					else:
-						result.counts[outcome] += 1
+			if self._executor is None:
+				self._executor = ThreadPoolExecutor(
+					max_workers=self.config.schedule.workers, thread_name_prefix="push"
+				)
+			# one pool for every batch of the agent's life, not a new one (and its threads) per batch
+			for user, outcome in zip(pending, self._executor.map(self._push_one, pending), strict=True):
+				if isinstance(outcome, Unavailable):
+					failed.append(user)
+					last_error = str(outcome)
+				elif isinstance(outcome, Rejected):
+					result.counts["rejected"] += 1
+					self._error(f"{user.get('userName')} ({user.get('externalId')}): {outcome}")
+				else:
+					result.counts[outcome] += 1
 			if not failed:
 				return
 			wait = next(waits, None)

@@ -206,3 +206,38 @@ def test_the_desk_keeps_kazakhstans_real_time(open_page, world):
 	real = datetime.now(ZoneInfo("Asia/Almaty")).replace(tzinfo=None)
 	assert offset == 300
 	assert abs((datetime.strptime(shown, "%Y-%m-%d %H:%M:%S") - real).total_seconds()) < 120, shown
+
+
+def test_the_form_suggests_an_open_outage_alert_matching_the_subject(open_page, world):
+	"""An operator typing a subject that shares a word with an open "Possible outage" alert sees it on the
+	form (beside the caller's incidents, in the same message area); another subject, and it goes."""
+	from frappe.utils import now_datetime
+
+	frappe.db.set_single_value("Helpdesk Settings", {"burst_count": 100, "burst_window_minutes": 30})
+	alert = frappe.get_doc(
+		{
+			"doctype": "Outage Alert",
+			"title": "Incidents about «zorbatron»",
+			"burst_kind": "Subject Words",
+			"burst_key": "zorbat",
+			"service_center": "TEST Karaganda",
+			"status": "Open",
+			"raised_on": now_datetime(),
+			"window_minutes": 30,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	try:
+		page = open_page("operator", "/app/incident/new")
+		page.wait_for_function("() => window.cur_frm && cur_frm.is_new()")
+		page.evaluate("() => cur_frm.set_value('subject', 'Zorbatron не открывается у бухгалтерии')")
+		block = page.wait_for_selector(".form-message .xnet-possible-outage")
+		assert "Возможная авария" in block.inner_text() and "zorbat" in block.inner_text()
+		assert block.query_selector(f"a[href='/app/outage-alert/{alert.name}']")
+		page.evaluate("() => cur_frm.set_value('subject', 'Принтер замяло')")
+		page.wait_for_selector(".form-message .xnet-possible-outage", state="detached")
+	finally:
+		frappe.db.rollback()
+		frappe.db.delete("Outage Alert", {"name": alert.name})
+		frappe.db.set_single_value("Helpdesk Settings", "burst_count", 0)
+		frappe.db.commit()

@@ -406,7 +406,10 @@ def test_a_silent_agent_is_reported_to_the_managers_once_per_silence(server, sou
 	)
 	to_manager = frappe.get_all(
 		"Email Queue Recipient",
-		filters={"parent": ("in", queued or [""]), "recipient": frappe.db.get_value("User", manager, "email")},
+		filters={
+			"parent": ("in", queued or [""]),
+			"recipient": frappe.db.get_value("User", manager, "email"),
+		},
 		pluck="parent",
 	)
 	mails = [frappe.db.get_value("Email Queue", name, "message") for name in to_manager]

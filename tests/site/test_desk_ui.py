@@ -232,7 +232,7 @@ def test_the_form_suggests_an_open_outage_alert_matching_the_subject(open_page, 
 		page.wait_for_function("() => window.cur_frm && cur_frm.is_new()")
 		page.evaluate("() => cur_frm.set_value('subject', 'Zorbatron не открывается у бухгалтерии')")
 		block = page.wait_for_selector(".form-message .xnet-possible-outage")
-		assert "Возможная авария" in block.inner_text() and "zorbat" in block.inner_text()
+		assert "Возможный сбой" in block.inner_text() and "zorbat" in block.inner_text()
 		assert block.query_selector(f"a[href='/app/outage-alert/{alert.name}']")
 		page.evaluate("() => cur_frm.set_value('subject', 'Принтер замяло')")
 		page.wait_for_selector(".form-message .xnet-possible-outage", state="detached")

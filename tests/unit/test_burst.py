@@ -50,6 +50,7 @@ def test_subject_words_meet_across_word_forms_and_skip_what_says_nothing():
 		"Not working, please help"
 	)
 	assert subject_words("Интернет") == {"интерн": "интернет"}  # the word as written, for people
+	assert subject_words("Не работает VPN") == {"vpn": "VPN"}
 	assert set(subject_words("ИНТЕРНЕТ")) == set(subject_words("интернетом"))  # capitals are no acronym
 
 

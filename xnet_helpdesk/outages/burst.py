@@ -72,7 +72,8 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def subject_words(subject: str | None) -> dict[str, str]:
-	"""The subject's telling words: stem -> the word as first written (lower case). A word counts from
+	"""The subject's telling words: stem -> the word as first written (lower case, an acronym or a code as
+	written). A word counts from
 	four letters; shorter ones only as acronyms (VPN, МФУ) or with a digit (1С, 550)."""
 	found: dict[str, str] = {}
 	text = unicodedata.normalize("NFKC", subject or "")
@@ -87,7 +88,8 @@ def subject_words(subject: str | None) -> dict[str, str]:
 		stem = lowered if (has_digit or len(token) < 4) else _stem(lowered)
 		if stem in _STOPS:
 			continue
-		found.setdefault(stem, lowered)
+		# as people read it: lower case, but an acronym or code as written (VPN, 1С)
+		found.setdefault(stem, token if token.isupper() or has_digit else lowered)
 	return found
 
 

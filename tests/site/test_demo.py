@@ -316,10 +316,13 @@ def test_a_first_load_enables_the_assignment_rule_and_a_later_one_leaves_it(demo
 
 def test_the_default_outage_thresholds_catch_the_demo_outages_and_nothing_else(demo):
 	"""The detector's defaults, replayed over the demo's month as if no operator had linked anything: 3 new
-	incidents in 30 minutes see both demo outages (Almaty's mail hosting, Karaganda's provider) at their
-	third call, and the rest of the month raises no alert. 5 in 15 (the first default) saw neither; 2 would
-	take two unrelated incidents about 1С for an outage."""
-	from xnet_helpdesk.outages.burst import CENTER, KINDS, WORDS, Threshold, replay
+	incidents in 30 minutes see both demo outages (Almaty's mail hosting, Karaganda's provider), and the
+	incidents of no outage raise no alert. 5 in 15 (the first default) saw neither. (The demo places its
+	history in working hours back from now, so which unrelated incident falls into an outage's window
+	depends on the hour the demo was loaded: an alert may list one more.)"""
+	from collections import Counter
+
+	from xnet_helpdesk.outages.burst import KINDS, Threshold, replay
 	from xnet_helpdesk.outages.detector import seen
 
 	defaults = {
@@ -333,15 +336,14 @@ def test_the_default_outage_thresholds_catch_the_demo_outages_and_nothing_else(d
 		"subject", "registered_on", "service_center", "client_company", "category", "global_problem"
 	)
 	problem_of = {row.name: row.global_problem for row in rows}
-	raised = replay([seen(row) for row in rows], lambda _incident: limit, KINDS)
-	assert [(decision.kind, decision.key) for decision, _at in raised] == [
-		(CENTER, "Алматы"),
-		(CENTER, "Караганда"),
-	]
-	for decision, _at in raised:  # each one outage's incidents
-		assert len({problem_of[incident.name] for incident in decision.members}) == 1
-		assert all(problem_of[incident.name] for incident in decision.members)
+	outages = {problem for problem, count in Counter(filter(None, problem_of.values())).items() if count >= 3}
+	assert len(outages) == 2
+	caught = set()
+	for decision, _at in replay([seen(row) for row in rows], lambda _incident: limit, KINDS):
+		# each alert is an outage: most of what it lists belongs to one of them
+		problem, count = Counter(problem_of[incident.name] for incident in decision.members).most_common(1)[0]
+		assert problem in outages and count >= 2, decision
+		caught.add(problem)
+	assert caught == outages
 	assert not replay([seen(row) for row in rows if not row.global_problem], lambda _incident: limit, KINDS)
 	assert not replay([seen(row) for row in rows], lambda _incident: Threshold(5, 15), KINDS)
-	twitchy = replay([seen(row) for row in rows], lambda _incident: Threshold(2, 30), KINDS)
-	assert WORDS in {decision.kind for decision, _at in twitchy}

@@ -171,7 +171,9 @@ def decide(
 			continue
 		members = [incident for incident in recent if shares(incident, kind, key)]
 		if is_burst(len(members), limit):
-			label = new.words.get(key, key) if kind == WORDS else key
+			# the word as the burst wrote it, its shortest form (most often the plain one: «интернет»)
+			forms = [m.words[key] for m in members if key in m.words] or [key]
+			label = min(forms, key=len) if kind == WORDS else key
 			return Decision(kind=kind, key=key, label=label, members=members)
 	return None
 

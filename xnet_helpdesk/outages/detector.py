@@ -264,12 +264,9 @@ def headline(alert, count: int) -> str:
 
 
 def word_of(alert) -> str:
-	"""The shared word as first written (the key is its stem)."""
-	for row in alert.incidents:
-		word = burst.subject_words(row.subject).get(alert.burst_key)
-		if word:
-			return word
-	return alert.burst_key
+	"""The shared word as the alert's incidents wrote it, its shortest form (the key is its stem)."""
+	forms = [burst.subject_words(row.subject).get(alert.burst_key) for row in alert.incidents]
+	return min(filter(None, forms), key=len, default=alert.burst_key)
 
 
 def _check_may_act(alert) -> None:

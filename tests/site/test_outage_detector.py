@@ -330,3 +330,23 @@ def test_kinds_one_outage_in_one_center_is_one_alert(network):
 	raised = frappe.get_all("Outage Alert", filters={"service_center": NORTH}, fields=["burst_kind", "name"])
 	assert [row.burst_kind for row in raised] == ["Service Center"]
 	assert frappe.db.count("Outage Alert Incident", {"parent": raised[0].name}) == 4
+
+
+def test_a_site_made_before_the_wider_kinds_gets_them_on():
+	"""The patch for sites whose Helpdesk Settings never stored the three checks: on, as on a new site; a
+	value an admin chose is kept."""
+	from xnet_helpdesk.patches import outage_detection_counts_every_kind
+
+	frappe.db.delete(
+		"Singles",
+		{"doctype": "Helpdesk Settings", "field": ("in", ["burst_by_company", "burst_by_category"])},
+	)
+	frappe.db.set_single_value("Helpdesk Settings", "burst_by_subject_words", 0)
+	outage_detection_counts_every_kind.execute()
+	frappe.clear_document_cache("Helpdesk Settings", "Helpdesk Settings")
+	settings = frappe.get_doc("Helpdesk Settings")
+	assert (settings.burst_by_company, settings.burst_by_category, settings.burst_by_subject_words) == (
+		1,
+		1,
+		0,
+	)

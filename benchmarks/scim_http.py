@@ -41,25 +41,10 @@ def setup(frappe) -> str:
 
 
 def cleanup(frappe) -> None:
-	frappe.db.rollback()
-	sources = frappe.get_all("Directory Source", {"client_company": COMPANY}, pluck="name")
-	if sources:
-		contacts = frappe.get_all("Contact", {"directory_source": ["in", sources]}, pluck="name")
-		for chunk in range(0, len(contacts), 1000):
-			names = contacts[chunk : chunk + 1000]
-			for table in ("Contact Email", "Contact Phone", "Dynamic Link"):
-				frappe.db.delete(table, {"parenttype": "Contact", "parent": ["in", names]})
-			frappe.db.delete("Contact", {"name": ["in", names]})
-		# the hourly Directory Sync Logs the SCIM writes left (directory/push_log.py)
-		logs = frappe.get_all("Directory Sync Log", {"directory_source": ["in", sources]}, pluck="name")
-		if logs:
-			frappe.db.delete("Directory Sync Log Entry", {"parent": ["in", logs]})
-			frappe.db.delete("Directory Sync Log", {"name": ["in", logs]})
-		for name in sources:
-			frappe.delete_doc("Directory Source", name, force=True, ignore_permissions=True)
-	if frappe.db.exists("Client Company", COMPANY):
-		frappe.delete_doc("Client Company", COMPANY, force=True, ignore_permissions=True)
-	frappe.db.commit()
+	"""The company, its sources, their logs and contacts: the directory tests' own cleanup."""
+	from tests.harness.directory_cleanup import remove_companies
+
+	remove_companies(COMPANY)
 
 
 def run(calls, work) -> tuple[float, float, list]:

@@ -583,7 +583,8 @@ GLOBAL_PROBLEMS = [
 ]
 
 # Each incident goes through the real path: insert as Registered, then the workflow actions in "flow".
-# "registered": ("hours", H) ago, or ("days", D, "HH:MM") on a working day D days ago.
+# "registered": ("hours", H) ago, ("days", D, "HH:MM") on a working day D days ago, or ("outage", M): M minutes
+# after its global problem began (an outage's calls come in minutes apart, whatever the hour of the demo).
 # "gaps": working hours between the actions (defaults in loader.DEFAULT_GAPS).
 INCIDENTS = [
 	# --- the active outage in Karaganda: open incidents linked to the global problem
@@ -594,7 +595,7 @@ INCIDENTS = [
 		"priority": "High",
 		"category": "Network",
 		"problem": OUTAGE_KARAGANDA,
-		"registered": ("hours", 2.4),
+		"registered": ("outage", 34),
 		"flow": (),
 		"description": "С утра ни на одном компьютере не открываются сайты, не уходят платежи в банк-клиенте.",
 	},
@@ -606,7 +607,7 @@ INCIDENTS = [
 		"category": "Network",
 		"engineer": "n.seitkaziev",
 		"problem": OUTAGE_KARAGANDA,
-		"registered": ("hours", 2.2),
+		"registered": ("outage", 44),
 		"flow": ("Assign",),
 		"description": "Диспетчерская не может принимать звонки водителей: телефоны без регистрации, интернета нет.",
 	},
@@ -618,7 +619,7 @@ INCIDENTS = [
 		"category": "Network",
 		"engineer": "d.omarov",
 		"problem": OUTAGE_KARAGANDA,
-		"registered": ("hours", 2.7),
+		"registered": ("outage", 20),
 		"flow": ("Assign", "Take into Work"),
 		"description": (
 			"Пишу с мобильного: RDP-подключение к серверу 1С обрывается с ошибкой «Удалённый компьютер "
@@ -651,7 +652,7 @@ INCIDENTS = [
 		"category": "E-mail",
 		"engineer": "t.iskakov",
 		"problem": MAIL_HOSTING_ALMATY,
-		"registered": ("days", 12, "09:50"),
+		"registered": ("outage", 10),
 		"flow": ("Assign", "Take into Work", "Resolve", "Close"),
 		"gaps": (0.2, 0.3, 2.6, 27),
 		"description": "Все письма возвращаются с ошибкой «550 5.7.1 Relaying denied». Счета клиентам не отправить.",
@@ -666,7 +667,7 @@ INCIDENTS = [
 		"category": "E-mail",
 		"engineer": "t.iskakov",
 		"problem": MAIL_HOSTING_ALMATY,
-		"registered": ("days", 12, "10:05"),
+		"registered": ("outage", 25),
 		"flow": ("Assign", "Take into Work", "Resolve", "Close"),
 		"gaps": (0.2, 0.3, 2.4, 27),
 		"description": "У всего кредитного отдела Outlook каждые пять минут запрашивает пароль.",
@@ -680,7 +681,7 @@ INCIDENTS = [
 		"category": "E-mail",
 		"engineer": "t.iskakov",
 		"problem": MAIL_HOSTING_ALMATY,
-		"registered": ("days", 12, "10:20"),
+		"registered": ("outage", 40),
 		"flow": ("Assign", "Take into Work", "Resolve", "Close"),
 		"gaps": (0.3, 0.4, 2.2, 27),
 		"description": "С утра не пришло ни одного письма, хотя заказчик говорит, что отправлял макеты.",

@@ -393,7 +393,7 @@ class DemoLoader:
 		if frappe.db.exists("Incident", {"subject": spec["subject"], "contact_email": incident_email(spec)}):
 			return
 		contact = get_contact_name(spec["contact"]) if spec.get("contact") else None
-		registered = self.point_in_time(spec["registered"])
+		registered = self.registered_at(spec)
 		times = self.step_times(registered, spec)
 		doc = frappe.get_doc(
 			{
@@ -519,6 +519,14 @@ class DemoLoader:
 		hour, minute = (int(part) for part in clock.split(":"))
 		moment = self.calendar.working_day_at(self.anchor.date() - timedelta(days=days), time(hour, minute))
 		return min(moment, self.anchor - timedelta(minutes=10))
+
+	def registered_at(self, spec: dict) -> datetime:
+		"""When a demo incident was registered. ("outage", M): M minutes after its global problem began, by the
+		clock: an outage's calls come in minutes apart even when the working hours before "now" span a night."""
+		if spec["registered"][0] == "outage":
+			problem = next(p for p in data.GLOBAL_PROBLEMS if p["title"] == spec["problem"])
+			return self.point_in_time(problem["started"]) + timedelta(minutes=spec["registered"][1])
+		return self.point_in_time(spec["registered"])
 
 	def step_times(self, registered: datetime, spec: dict) -> list[datetime]:
 		"""When each workflow action happened: working hours after the previous step, squeezed into the

@@ -22,10 +22,10 @@ from email.utils import formataddr
 
 import frappe
 from frappe import _
-from frappe.email.doctype.email_queue.email_queue import QueueBuilder
 from frappe.utils import now_datetime
 
 from xnet_helpdesk.incident_flow import lifecycle
+from xnet_helpdesk.outages import chunk_mail
 from xnet_helpdesk.outgoing import outbox, premailer_rules
 from xnet_helpdesk.outgoing.render import render_template
 
@@ -73,14 +73,19 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 	from xnet_helpdesk.outages.reads import conditions_compiled_once, same_reads
 
 	premailer_rules.install()
-	_chunk_accounts.clear()
 	# the e-mails rendered for the last chunk's incidents (mail_templates keeps them for the request or job)
 	frappe.local.xnet_rendered_mail = {}
 	result = {"resolved": [], "failed": []}
 	writes = Writes()
 	writes.clock = now_datetime()
 	rows = frappe.get_all("Incident", filters={"name": ("in", names)}, fields=["*"], order_by="registered_on")
-	with acting_as_system(), same_reads(), conditions_compiled_once():
+	clients = [row.contact_email for row in rows if row.contact_email]
+	with (
+		acting_as_system(),
+		same_reads(),
+		conditions_compiled_once(),
+		chunk_mail.prepared(clients, "Incident", [row.name for row in rows]),
+	):
 		for row in rows:
 			# what one incident produces joins the chunk's writes only when all its steps passed
 			own = Writes()
@@ -296,7 +301,7 @@ def queue_email(doc, subject, message, recipients, cc, bcc, sender, writes: Writ
 	stamp(communication, writes.at())
 	writes.add(communication)
 	note_in_comments(doc, communication)
-	builder = ChunkQueueBuilder(
+	builder = chunk_mail.ChunkQueueBuilder(
 		recipients=recipients,
 		sender=sender,
 		subject=subject,
@@ -320,24 +325,6 @@ def queue_email(doc, subject, message, recipients, cc, bcc, sender, writes: Writ
 	queue.update(data)
 	queue.set_recipients(list(set(final + builder.final_cc() + builder.bcc)))
 	writes.add(stamp(queue, writes.at()))
-
-
-_chunk_accounts: dict = {}  # the outgoing e-mail accounts of the chunk being resolved (resolve_chunk empties it)
-
-
-class ChunkQueueBuilder(QueueBuilder):
-	"""Frappe's QueueBuilder, its outgoing account found (and checked to be stored) once per chunk, not
-	loaded from the database again for each of the chunk's e-mails."""
-
-	def get_outgoing_email_account(self):
-		key = (self.reference_doctype, self._sender)
-		if key not in _chunk_accounts:
-			account = super().get_outgoing_email_account()
-			stored = account.is_exists_in_db()
-			account.is_exists_in_db = lambda: stored
-			_chunk_accounts[key] = account
-		self._email_account = _chunk_accounts[key]
-		return self._email_account
 
 
 def note_in_comments(doc, communication) -> None:

@@ -5,7 +5,7 @@ asks the database the same questions about its addresses: which outgoing account
 for every message), whether the client unsubscribed from the incident, which Contact the address belongs
 to (for the Communication's timeline links). A chunk asks them for all its clients in one query each and
 answers Frappe's builders from that; an address the chunk did not expect (a Notification's extra
-recipient) is asked about as before. Inside `prepared()` Markdown is also kept for a text it already
+recipient, the sender) is asked about once. Inside `prepared()` Markdown is also kept for a text it already
 converted: Frappe converts the empty placeholder of every e-mail it builds from finished HTML.
 """
 
@@ -22,6 +22,10 @@ class Chunk:
 		self.emails = {email.lower() for email in emails if email}
 		self.unsubscribed = unsubscribes(sorted(self.emails), reference_doctype, reference_names)
 		self.contacts = contacts_by_email(sorted(self.emails))
+		# no account creates contacts for unknown addresses: an address without one stays without one while
+		# the chunk runs, and "none" is an answer to remember too (the sender's address, asked per e-mail)
+		self.contacts_fixed = not frappe.db.exists("Email Account", {"create_contact": 1})
+		self.without_contact = (self.emails - set(self.contacts)) if self.contacts_fixed else set()
 
 	def unsubscribed_from(self, addresses: list[str], reference_doctype: str, reference_name: str):
 		"""Frappe's get_unsubscribed_user_emails for these addresses, or None when the chunk did not read
@@ -108,11 +112,14 @@ def prepared(emails: list[str], reference_doctype: str, reference_names: list[st
 	get_contact_name, markdown = communication.get_contact_name, email_body.markdown
 
 	def contact_name(email_id):
-		found = chunk.contacts.get((email_id or "").lower())
-		if found is None:
-			found = get_contact_name(email_id)
-			if found:
-				chunk.contacts[email_id.lower()] = found
+		address = (email_id or "").lower()
+		if address in chunk.contacts or address in chunk.without_contact:
+			return chunk.contacts.get(address)
+		found = get_contact_name(email_id)
+		if found:
+			chunk.contacts[address] = found
+		elif chunk.contacts_fixed:
+			chunk.without_contact.add(address)
 		return found
 
 	_chunk = chunk

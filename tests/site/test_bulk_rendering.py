@@ -114,3 +114,117 @@ def test_conditions_compiled_once_evaluate_as_before_and_refuse_as_before():
 		assert calls.count("1 + 1") == 2  # outside the block: compiled on every call, as Frappe does
 	finally:
 		safe_exec.compile_restricted = real
+
+
+# --- outages/chunk_mail.py: a chunk's addresses looked up once ---------------------------------------------
+
+
+def timeline_of(recipient: str, sender: str, account: str | None = None) -> list[tuple[str, str]]:
+	communication = frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"subject": "chunk",
+			"content": "<p>chunk</p>",
+			"sender": sender,
+			"recipients": recipient,
+			"communication_medium": "Email",
+			"sent_or_received": "Sent",
+			"communication_type": "Automated Message",
+			"email_account": account,
+		}
+	)
+	communication.set_timeline_links()
+	return [(link.link_doctype, link.link_name) for link in communication.timeline_links]
+
+
+def new_contact(email: str) -> str:
+	contact = frappe.get_doc({"doctype": "Contact", "first_name": "Chunk"})
+	contact.add_email(email, is_primary=True)
+	return contact.insert(ignore_permissions=True).name
+
+
+def test_a_chunk_links_the_same_contacts_as_frappe_with_one_query_for_all(monkeypatch):
+	from frappe.contacts.doctype.contact import contact as contact_module
+
+	from xnet_helpdesk.outages import chunk_mail
+
+	known = new_contact("Chunk.Known@client.test")
+	sender = "support@chunk.test"
+	addresses = ["chunk.known@client.test", "chunk.unknown@client.test", "chunk.extra@client.test"]
+	expected = [timeline_of(address, sender) for address in addresses]
+	assert ("Contact", known) in expected[0]
+	asked = []
+	real = contact_module.get_contact_name
+	monkeypatch.setattr(
+		"frappe.core.doctype.communication.communication.get_contact_name",
+		lambda email: asked.append(email) or real(email),
+	)
+	with chunk_mail.prepared(addresses[:2], "Incident", ["INC-X"]):
+		for _ in range(3):
+			assert [timeline_of(address, sender) for address in addresses] == expected
+	# the chunk's own clients never, the sender and the address it did not expect once each
+	assert sorted(asked) == sorted([sender, "chunk.extra@client.test"])
+
+
+def test_a_contact_frappe_creates_in_a_chunk_is_found_next_time():
+	"""An account that makes contacts of unknown addresses: the chunk's "no contact" is forgotten then."""
+	from xnet_helpdesk.outages import chunk_mail
+
+	account = frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": "CHUNK creates contacts",
+			"email_id": "chunk.account@chunk.test",
+			"create_contact": 1,
+			"enable_incoming": 0,
+			"enable_outgoing": 0,
+		}
+	).insert(ignore_permissions=True)
+	with chunk_mail.prepared(["chunk.new@client.test"], "Incident", ["INC-X"]):
+		assert timeline_of("chunk.new@client.test", "support@chunk.test") == []
+		first = timeline_of("chunk.new@client.test", "support@chunk.test", account.name)
+		assert first and first[0][0] == "Contact"
+		assert timeline_of("chunk.new@client.test", "support@chunk.test") == first
+
+
+def test_a_chunk_knows_who_unsubscribed_as_frappe_does():
+	from frappe.email.doctype.email_queue.email_queue import QueueBuilder
+
+	from xnet_helpdesk.outages import chunk_mail
+
+	this, other = (frappe.get_doc({"doctype": "ToDo", "description": "chunk"}).insert().name for _ in range(2))
+	for email, reference, everywhere in (
+		("chunk.left.this@client.test", this, 0),
+		("chunk.left.other@client.test", other, 0),
+		("Chunk.Left.All@client.test", None, 1),
+	):
+		frappe.get_doc(
+			{
+				"doctype": "Email Unsubscribe",
+				"email": email,
+				"reference_doctype": "ToDo" if reference else None,
+				"reference_name": reference,
+				"global_unsubscribe": everywhere,
+			}
+		).insert(ignore_permissions=True)
+	clients = [
+		"chunk.left.this@client.test",
+		"chunk.left.other@client.test",
+		"chunk.left.all@client.test",
+		"chunk.stayed@client.test",
+	]
+
+	def unsubscribed(builder_class, recipients):
+		builder = builder_class(recipients=recipients, reference_doctype="ToDo", reference_name=this)
+		return sorted(builder.get_unsubscribed_user_emails())
+
+	cases = [[c] for c in clients] + [clients, ["chunk.not.in.chunk@client.test", clients[0]]]
+	expected = [unsubscribed(QueueBuilder, case) for case in cases]
+	assert expected[0] == ["chunk.left.this@client.test"] and expected[1] == []
+	assert expected[2] == ["Chunk.Left.All@client.test"]
+	with chunk_mail.prepared(clients, "ToDo", [this, other]):
+		queries = frappe.db.sql("show session status like 'Questions'")[0][1]
+		got = [unsubscribed(chunk_mail.ChunkQueueBuilder, case) for case in cases[:-1]]
+		assert frappe.db.sql("show session status like 'Questions'")[0][1] == str(int(queries) + 1)
+		got.append(unsubscribed(chunk_mail.ChunkQueueBuilder, cases[-1]))  # an address it did not read
+	assert got == expected

@@ -82,6 +82,23 @@ def test_each_value_is_parsed_once(monkeypatch):
 		assert set(calls[first:]) == {"Content-Type"}
 
 
+def test_each_header_is_folded_once(monkeypatch):
+	"""The generator folds with a clone of the policy for every message: the clone's settings are what
+	count, not the object."""
+	from email.headerregistry import BaseHeader
+
+	folds = []
+	real = BaseHeader.fold
+	monkeypatch.setattr(
+		BaseHeader, "fold", lambda self, *, policy: folds.append(self.name) or real(self, policy=policy)
+	)
+	with mime_once.headers_parsed_once():
+		message(0)
+		first = len(folds)
+		message(0)
+		assert sorted(folds[first:]) == ["Content-Type", "Content-Type"]
+
+
 def test_a_boundary_that_occurs_in_the_text_is_chosen_again_as_the_package_does(monkeypatch):
 	tokens = iter([7, 7, 7, 7])
 	monkeypatch.setattr(random, "randrange", lambda _n: next(tokens))

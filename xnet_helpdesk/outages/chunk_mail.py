@@ -22,10 +22,9 @@ class Chunk:
 		self.emails = {email.lower() for email in emails if email}
 		self.unsubscribed = unsubscribes(sorted(self.emails), reference_doctype, reference_names)
 		self.contacts = contacts_by_email(sorted(self.emails))
-		# no account creates contacts for unknown addresses: an address without one stays without one while
-		# the chunk runs, and "none" is an answer to remember too (the sender's address, asked per e-mail)
-		self.contacts_fixed = not frappe.db.exists("Email Account", {"create_contact": 1})
-		self.without_contact = (self.emails - set(self.contacts)) if self.contacts_fixed else set()
+		# addresses known to have no contact ("none" is an answer to remember too: the sender's address is
+		# asked for every e-mail); forgotten whenever Frappe may have created contacts for unknown addresses
+		self.without_contact = self.emails - set(self.contacts)
 
 	def unsubscribed_from(self, addresses: list[str], reference_doctype: str, reference_name: str):
 		"""Frappe's get_unsubscribed_user_emails for these addresses, or None when the chunk did not read
@@ -109,7 +108,8 @@ def prepared(emails: list[str], reference_doctype: str, reference_names: list[st
 		yield _chunk
 		return
 	chunk = Chunk(emails, reference_doctype, reference_names)
-	get_contact_name, markdown = communication.get_contact_name, email_body.markdown
+	get_contacts, get_contact_name = communication.get_contacts, communication.get_contact_name
+	markdown = email_body.markdown
 
 	def contact_name(email_id):
 		address = (email_id or "").lower()
@@ -118,18 +118,26 @@ def prepared(emails: list[str], reference_doctype: str, reference_names: list[st
 		found = get_contact_name(email_id)
 		if found:
 			chunk.contacts[address] = found
-		elif chunk.contacts_fixed:
+		else:
 			chunk.without_contact.add(address)
 		return found
 
+	def contacts(email_strings, auto_create_contact=False):
+		try:
+			return get_contacts(email_strings, auto_create_contact=auto_create_contact)
+		finally:
+			if auto_create_contact:  # it may have made contacts for addresses that had none
+				chunk.without_contact.clear()
+
 	_chunk = chunk
-	communication.get_contact_name = contact_name
+	communication.get_contacts, communication.get_contact_name = contacts, contact_name
 	email_body.markdown = functools.lru_cache(maxsize=16)(markdown)
 	try:
 		yield chunk
 	finally:
 		_chunk = None
-		communication.get_contact_name, email_body.markdown = get_contact_name, markdown
+		communication.get_contacts, communication.get_contact_name = get_contacts, get_contact_name
+		email_body.markdown = markdown
 
 
 class ChunkQueueBuilder(QueueBuilder):

@@ -19,6 +19,20 @@ from email.policy import EmailPolicy
 MAX_ENTRIES = 20_000
 
 
+def settings(policy) -> tuple:
+	"""What a policy parses and folds by. Not the object: the generator folds with a clone of the message's
+	policy made for each message it writes."""
+	return (
+		type(policy),
+		tuple(
+			sorted(
+				(name, value if isinstance(value, str | int | bool | type(None)) else id(value))
+				for name, value in vars(policy).items()
+			)
+		),
+	)
+
+
 @contextmanager
 def headers_parsed_once():
 	if getattr(EmailPolicy.header_store_parse, "xnet_once", False):  # already inside one
@@ -26,14 +40,14 @@ def headers_parsed_once():
 		return
 	store, fold = EmailPolicy.header_store_parse, EmailPolicy.fold
 	make_boundary = Generator.__dict__["_make_boundary"]
-	parsed: dict = {}  # (policy, name, source value) -> (name, header object)
+	parsed: dict = {}  # (policy settings, name, source value) -> (name, header object)
 	ours: dict = {}  # id -> header object, for the objects in `parsed` (alive, so ids are not reused)
-	folded: dict = {}  # (policy, name, id of one of ours) -> folded text
+	folded: dict = {}  # (policy settings, name, id of one of ours) -> folded text
 
 	def header_store_parse(self, name, value):
 		if type(value) is not str:
 			return store(self, name, value)
-		key = (self, name, value)
+		key = (settings(self), name, value)
 		found = parsed.get(key)
 		if found is None:
 			found = store(self, name, value)  # raises for what it refuses: never remembered
@@ -45,7 +59,7 @@ def headers_parsed_once():
 	def fold_once(self, name, value):
 		if ours.get(id(value)) is not value:
 			return fold(self, name, value)
-		key = (self, name, id(value))
+		key = (settings(self), name, id(value))
 		if key not in folded:
 			folded[key] = fold(self, name, value)
 		return folded[key]

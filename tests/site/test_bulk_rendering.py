@@ -192,7 +192,9 @@ def test_a_chunk_knows_who_unsubscribed_as_frappe_does():
 
 	from xnet_helpdesk.outages import chunk_mail
 
-	this, other = (frappe.get_doc({"doctype": "ToDo", "description": "chunk"}).insert().name for _ in range(2))
+	this, other = (
+		frappe.get_doc({"doctype": "ToDo", "description": "chunk"}).insert().name for _ in range(2)
+	)
 	for email, reference, everywhere in (
 		("chunk.left.this@client.test", this, 0),
 		("chunk.left.other@client.test", other, 0),

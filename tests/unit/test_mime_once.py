@@ -102,10 +102,10 @@ def test_each_header_is_folded_once(monkeypatch):
 def test_a_boundary_that_occurs_in_the_text_is_chosen_again_as_the_package_does(monkeypatch):
 	tokens = iter([7, 7, 7, 7])
 	monkeypatch.setattr(random, "randrange", lambda _n: next(tokens))
-	line = "--" + "=" * 15 + "%019d" % 7 + "=="
+	line = "--" + "=" * 15 + f"{7:019d}" + "=="
 	with mime_once.headers_parsed_once():
 		ours = Generator._make_boundary(f"text\n{line}\nmore")
-	assert ours == "=" * 15 + "%019d" % 7 + "==.0"
+	assert ours == "=" * 15 + f"{7:019d}" + "==.0"
 	tokens = iter([7, 7])
 	assert Generator._make_boundary(f"text\n{line}\nmore") == ours
 

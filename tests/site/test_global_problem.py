@@ -146,6 +146,10 @@ def comments_of(value, name):
 	]
 
 
+# a Communication's own name, times and message id, and the incident it belongs to
+OWN_COMMUNICATION = ("creation", "modified", "communication_date", "message_id", "reference_name")
+
+
 def trail(name):
 	"""What a resolution leaves around an incident, with the incident's own number taken out."""
 	versions = frappe.get_all(
@@ -155,17 +159,22 @@ def trail(name):
 	comments = frappe.get_all(
 		"Comment",
 		filters={"reference_doctype": "Incident", "reference_name": name},
-		fields=["comment_type", "content", "comment_email"],
+		fields=["*"],
 		order_by="creation",
 	)
+	for row in comments:
+		for key in ("name", "creation", "modified", "reference_name"):
+			row[key] = bool(row[key])
 	mails = frappe.get_all(
 		"Email Queue",
 		filters={"reference_doctype": "Incident", "reference_name": name},
-		fields=["name", "status", "sender", "communication", "expose_recipients", "show_as_cc"],
+		fields=["*"],
 	)
 	for mail in mails:
 		queue = mail.pop("name")
-		text = quopri_text(frappe.db.get_value("Email Queue", queue, "message"))
+		text = quopri_text(mail.pop("message"))
+		for key in ("creation", "modified", "message_id", "reference_name"):
+			mail[key] = bool(mail[key])
 		# the portal links are signed for the incident's own number
 		mail["text"] = re.sub(r"\?t=[^&\"]+", "?t=TOKEN", text.replace(name, "#").replace(get_url(), ""))
 		mail["to"] = frappe.get_all("Email Queue Recipient", filters={"parent": queue}, pluck="recipient")
@@ -178,10 +187,23 @@ def trail(name):
 	communications = frappe.get_all(
 		"Communication",
 		filters={"reference_doctype": "Incident", "reference_name": name},
-		fields=["subject", "communication_type", "sender", "recipients", "status", "sent_or_received"],
+		fields=["*"],
+		order_by="creation",
 	)
 	for row in communications:
+		# every column as an insert() leaves it; what names or times the record itself, by whether it is set
+		for key in OWN_COMMUNICATION:
+			row[key] = bool(row[key])
 		row.subject = row.subject.replace(name, "#")
+		row.content = re.sub(
+			r"\?t=[^&\"]+", "?t=TOKEN", row.content.replace(name, "#").replace(get_url(), "")
+		)
+		row.timeline_links = frappe.get_all(
+			"Communication Link",
+			filters={"parent": row.pop("name")},
+			fields=["link_doctype", "link_name"],
+			order_by="idx",
+		)
 	todos = frappe.get_all(
 		"ToDo",
 		filters={"reference_type": "Incident", "reference_name": name},
@@ -189,7 +211,7 @@ def trail(name):
 	)
 	return {
 		"versions": changed,
-		"comments": [tuple(c.values()) for c in comments if c.comment_type != "Attachment"],
+		"comments": [c for c in comments if c.comment_type != "Attachment"],
 		"mails": mails,
 		"communications": communications,
 		"todos": todos,

@@ -230,3 +230,23 @@ def test_a_chunk_knows_who_unsubscribed_as_frappe_does():
 		assert frappe.db.sql("show session status like 'Questions'")[0][1] == str(int(queries) + 1)
 		got.append(unsubscribed(chunk_mail.ChunkQueueBuilder, cases[-1]))  # an address it did not read
 	assert got == expected
+
+
+def test_a_chunks_emails_get_the_css_premailer_gives_each(world):
+	"""outgoing/inline_once.py with Frappe's own e-mail pipeline and CSS and our Resolved e-mail: every
+	incident's HTML is what Premailer gives it, and Premailer ran only for the first two."""
+	from frappe.email.email_body import get_formatted_html
+
+	from tests.harness.world import make_incident
+	from xnet_helpdesk.outgoing.inline_once import inlined_once
+	from xnet_helpdesk.outgoing.mail_templates import xnet_mail_body
+
+	incidents = [
+		make_incident(world, "karmet_client2", subject=f"Не печатает принтер {n} «{n * 'ы'}» & <b>")
+		for n in range(5)
+	]
+	messages = [(doc.name, xnet_mail_body(doc, "Incident Resolved")) for doc in incidents]
+	expected = [get_formatted_html(subject, message) for subject, message in messages]
+	with inlined_once() as inliner:
+		assert [get_formatted_html(subject, message) for subject, message in messages] == expected
+	assert inliner.stats == {"premailer": 2, "replayed": 3}

@@ -27,7 +27,7 @@ from frappe.utils import now_datetime
 
 from xnet_helpdesk.incident_flow import lifecycle
 from xnet_helpdesk.outages import chunk_mail
-from xnet_helpdesk.outgoing import mime_once, outbox, premailer_rules
+from xnet_helpdesk.outgoing import inline_once, mime_once, outbox, premailer_rules
 from xnet_helpdesk.outgoing.render import render_template
 
 CHUNK = 250
@@ -93,6 +93,7 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 		conditions_compiled_once(),
 		chunk_mail.prepared(clients, "Incident", [row.name for row in rows]),
 		mime_once.headers_parsed_once(),
+		inline_once.inlined_once(),
 	):
 		for row in rows:
 			# what one incident produces joins the chunk's writes only when all its steps passed

@@ -9,7 +9,9 @@ document), the workflow history (a Version per step, a "Workflow" comment per tr
 effects of the saves (engineers' load, the assignment's ToDo closed, the queue retried). What they produce
 is written in bulk: one UPDATE per chunk of incidents, multi-row INSERTs of the Versions, Comments,
 Communications and Email Queue rows. Notifications whose features need Frappe's full send (attachments,
-bell entries, a property set after the alert, another channel) go to the outbox as before.
+bell entries, a property set after the alert, another channel) go to the outbox as before. The e-mails
+are Frappe's own (QueueBuilder, Communication); what is the same for all of a chunk's e-mails is done once
+(reads.py, chunk_mail.py, outgoing/render.py, mime_once.py, inline_once.py, premailer_rules.py).
 
 A chunk is one transaction: incidents, history and e-mails are committed together, so after a crash the
 next run (the hourly resume, or the job queued again) takes only the incidents still open and no client is

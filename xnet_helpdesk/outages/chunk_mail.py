@@ -6,7 +6,9 @@ for every message), whether the client unsubscribed from the incident, which Con
 to (for the Communication's timeline links). A chunk asks them for all its clients in one query each and
 answers Frappe's builders from that; an address the chunk did not expect (a Notification's extra
 recipient, the sender) is asked about once. Inside `prepared()` Markdown is also kept for a text it already
-converted: Frappe converts the empty placeholder of every e-mail it builds from finished HTML.
+converted (Frappe converts the empty placeholder of every e-mail it builds from finished HTML), and the
+Communications' HTML is sanitised by one bleach Cleaner for the chunk: Frappe's sanitize_html builds a new
+one with the same settings for every record, and bleach's documentation recommends one for many texts.
 """
 
 import functools
@@ -133,11 +135,77 @@ def prepared(emails: list[str], reference_doctype: str, reference_names: list[st
 	communication.get_contacts, communication.get_contact_name = contacts, contact_name
 	email_body.markdown = functools.lru_cache(maxsize=16)(markdown)
 	try:
-		yield chunk
+		with one_cleaner():
+			yield chunk
 	finally:
 		_chunk = None
 		communication.get_contacts, communication.get_contact_name = get_contacts, get_contact_name
 		email_body.markdown = markdown
+
+
+def _settings_key(tags, attributes, protocols, strip, strip_comments, css_sanitizer):
+	"""What a Cleaner cleans by, as a key; None when it cannot be told (a filter that closes over values)."""
+	from bleach.css_sanitizer import CSSSanitizer
+
+	def allowed(value):
+		if callable(value):
+			return None if value.__closure__ else (value.__module__, value.__code__)
+		return tuple(value)
+
+	if isinstance(attributes, dict):
+		attributes_key = tuple(sorted((tag, allowed(value)) for tag, value in attributes.items()))
+		if any(value is None for _tag, value in attributes_key):
+			return None
+	else:
+		attributes_key = allowed(attributes)
+		if attributes_key is None:
+			return None
+	if css_sanitizer is not None:
+		if type(css_sanitizer) is not CSSSanitizer:
+			return None
+		css_sanitizer = (
+			frozenset(css_sanitizer.allowed_css_properties),
+			frozenset(css_sanitizer.allowed_svg_properties),
+		)
+	return (frozenset(tags), attributes_key, frozenset(protocols), strip, strip_comments, css_sanitizer)
+
+
+@contextmanager
+def one_cleaner():
+	"""bleach.clean with one Cleaner per set of settings while the block runs (the same cleaned text)."""
+	import bleach
+
+	clean = bleach.clean
+	cleaners: dict = {}
+
+	def clean_reusing(text, tags=bleach.ALLOWED_TAGS, attributes=bleach.ALLOWED_ATTRIBUTES, *args, **kwargs):
+		protocols = kwargs.get("protocols", bleach.ALLOWED_PROTOCOLS)
+		settings = (
+			kwargs.get("strip", False),
+			kwargs.get("strip_comments", True),
+			kwargs.get("css_sanitizer"),
+		)
+		if args or set(kwargs) - {"protocols", "strip", "strip_comments", "css_sanitizer"}:
+			return clean(text, tags, attributes, *args, **kwargs)
+		key = _settings_key(tags, attributes, protocols, *settings)
+		if key is None:
+			return clean(text, tags, attributes, **kwargs)
+		if key not in cleaners:
+			cleaners[key] = bleach.Cleaner(
+				tags=tags,
+				attributes=attributes,
+				protocols=protocols,
+				strip=settings[0],
+				strip_comments=settings[1],
+				css_sanitizer=settings[2],
+			)
+		return cleaners[key].clean(text)
+
+	bleach.clean = clean_reusing
+	try:
+		yield
+	finally:
+		bleach.clean = clean
 
 
 class ChunkQueueBuilder(QueueBuilder):

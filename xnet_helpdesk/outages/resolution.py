@@ -169,7 +169,8 @@ def save_in_memory(incident, before, notify: bool, writes: Writes):
 	if assignment_closes(incident):
 		writes.close_todos[incident.name] = writes.at()
 	if notify:
-		firing = outbox.firing(incident, "on_update") + outbox.firing(incident, "on_change")
+		context: dict = {}  # one document state: the conditions' context serves both events
+		firing = outbox.firing(incident, "on_update", context) + outbox.firing(incident, "on_change", context)
 		queue_notifications(incident, firing, writes)
 	return frappe.get_doc(incident.as_dict())
 

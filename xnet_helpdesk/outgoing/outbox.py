@@ -48,8 +48,9 @@ def decide(doc, method: str) -> None:
 		record(doc, firing_now)
 
 
-def firing(doc, method: str) -> list[str]:
-	"""The Notifications this event of the save fires, each counted once per save (not recorded)."""
+def firing(doc, method: str, context: dict | None = None) -> list[str]:
+	"""The Notifications this event of the save fires, each counted once per save (not recorded).
+	`context`: the conditions' context, to share with another event of the same document state."""
 	if (
 		(frappe.flags.in_import and frappe.flags.mute_emails)
 		or frappe.flags.in_patch
@@ -71,7 +72,8 @@ def firing(doc, method: str) -> list[str]:
 		doc.flags.notifications_executed = []
 	executed = doc.flags.notifications_executed
 	result = []
-	context = {}  # the conditions' context, built once for all of them (it is the same document)
+	if context is None:
+		context = {}  # the conditions' context, built once for all of them (it is the same document)
 	for alert in notifications:
 		if alert.name in executed:
 			continue

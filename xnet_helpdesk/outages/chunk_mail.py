@@ -22,6 +22,7 @@ class Chunk:
 	def __init__(self, emails: list[str], reference_doctype: str, reference_names: list[str]):
 		self.accounts: dict = {}
 		self.emails = {email.lower() for email in emails if email}
+		self.reference = (reference_doctype, set(reference_names))
 		self.unsubscribed = unsubscribes(sorted(self.emails), reference_doctype, reference_names)
 		self.contacts = contacts_by_email(sorted(self.emails))
 		# addresses known to have no contact ("none" is an answer to remember too: the sender's address is
@@ -32,7 +33,8 @@ class Chunk:
 		"""Frappe's get_unsubscribed_user_emails for these addresses, or None when the chunk did not read
 		them all."""
 		wanted = {address.lower() for address in addresses}
-		if not wanted <= self.emails:
+		doctype, names = self.reference
+		if not wanted <= self.emails or reference_doctype != doctype or reference_name not in names:
 			return None
 		return list(
 			{

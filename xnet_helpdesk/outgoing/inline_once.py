@@ -30,9 +30,8 @@ _COMMENT, _PI, _ENTITY = "!comment", "!pi", "!entity"
 class Shape:
 	def __init__(self):
 		self.changes: list[tuple[int, list]] = []  # element index -> attributes set, in order
-		self.texts: list[
-			tuple[int, str | None]
-		] = []  # element index -> its new text (a <style> Premailer rewrote)
+		# element index -> its new text (a <style> whose rules Premailer took out)
+		self.texts: list[tuple[int, str | None]] = []
 		self.removed: list[int] = []
 		self.added: list[tuple[int, int, object]] = []  # parent index, position, element (a copy)
 		self.trusted = False

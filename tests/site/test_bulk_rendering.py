@@ -224,7 +224,10 @@ def test_a_chunk_knows_who_unsubscribed_as_frappe_does():
 	expected = [unsubscribed(QueueBuilder, case) for case in cases]
 	assert expected[0] == ["chunk.left.this@client.test"] and expected[1] == []
 	assert expected[2] == ["Chunk.Left.All@client.test"]
-	with chunk_mail.prepared(clients, "ToDo", [this, other]):
+	with chunk_mail.prepared(clients, "ToDo", [this, other]) as chunk:
+		# another doctype or record than the chunk's: asked of Frappe
+		assert chunk.unsubscribed_from(clients[:1], "Incident", this) is None
+		assert chunk.unsubscribed_from(clients[:1], "ToDo", "not-in-chunk") is None
 		queries = frappe.db.sql("show session status like 'Questions'")[0][1]
 		got = [unsubscribed(chunk_mail.ChunkQueueBuilder, case) for case in cases[:-1]]
 		assert frappe.db.sql("show session status like 'Questions'")[0][1] == str(int(queries) + 1)

@@ -81,7 +81,7 @@ def unsubscribes(emails: list[str], reference_doctype: str, reference_names: lis
 
 def contacts_by_email(emails: list[str]) -> dict[str, str]:
 	"""Frappe's get_contact_name for each address: the first Contact Email row naming it (in Frappe's own
-	order) whose Contact exists. Addresses without a contact are left out (asked again, as Frappe does)."""
+	order) whose Contact exists. Addresses without a contact are left out (the Chunk remembers them)."""
 	if not emails:
 		return {}
 	rows = frappe.get_all(

@@ -37,11 +37,6 @@ CHUNK = 250
 SKIP_FIELDS = frozenset({"name", "doctype", "creation", "owner", "idx", "docstatus"})
 
 
-# the chunk's ways through the workflow to Resolved, by state (resolve_chunk empties it: an admin may change
-# the workflow between chunks)
-_paths: dict[str, list] = {}
-
-
 class Writes:
 	"""Everything a chunk's resolutions produce, written in bulk at the end of the chunk."""
 
@@ -81,7 +76,9 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 	from xnet_helpdesk.outages.reads import conditions_compiled_once, same_reads
 
 	premailer_rules.install()
-	_paths.clear()
+	# the ways through the workflow to Resolved, by state, found once per chunk (an admin may change the
+	# workflow between chunks)
+	paths: dict[str, list] = {}
 	# the e-mails rendered for the last chunk's incidents (mail_templates keeps them for the request or job)
 	frappe.local.xnet_rendered_mail = {}
 	result = {"resolved": [], "failed": []}
@@ -102,7 +99,7 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 			own = Writes()
 			own.clock = writes.clock
 			try:
-				walk(row, problem, fallback_engineer, own)
+				walk(row, problem, fallback_engineer, own, paths)
 			except Exception:
 				frappe.clear_messages()
 				frappe.log_error(f"Global problem {problem.name}: could not resolve {row.name}")
@@ -114,7 +111,7 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 	return result
 
 
-def walk(row, problem, fallback_engineer: str | None, writes: Writes) -> None:
+def walk(row, problem, fallback_engineer: str | None, writes: Writes, paths: dict[str, list]) -> None:
 	"""The saves a resolution by hand makes (global_problem._resolve_one), in memory."""
 	from xnet_helpdesk.outages.fanout import transitions_to_resolved
 
@@ -124,9 +121,9 @@ def walk(row, problem, fallback_engineer: str | None, writes: Writes) -> None:
 	if not incident.engineer:
 		frappe.throw(_("Incident {0} has no engineer to resolve it").format(incident.name))
 	incident.resolution_details = problem.resolution
-	if incident.workflow_state not in _paths:
-		_paths[incident.workflow_state] = transitions_to_resolved(incident.workflow_state)
-	path = _paths[incident.workflow_state]
+	if incident.workflow_state not in paths:
+		paths[incident.workflow_state] = transitions_to_resolved(incident.workflow_state)
+	path = paths[incident.workflow_state]
 	before = save_in_memory(incident, stored, notify=not path, writes=writes)
 	for step, transition in enumerate(path, 1):
 		incident.workflow_state = transition.next_state

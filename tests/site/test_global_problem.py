@@ -227,13 +227,20 @@ def test_set_based_resolution_ends_where_a_resolution_by_hand_ends(world, outage
 	every field, the workflow history, the ToDo, the engineer's load and the e-mail are the same.
 	Karaganda is open around the clock here: with working hours, a pause that ends the moment the center
 	opens or closes counts 0 business minutes for one incident and a few seconds for the other, and only
-	one of them would move its resolution deadline."""
+	one of them would move its resolution deadline.
+	Both have waited for their client since the same moment ten minutes ago: a Version lists a field only
+	when its *formatted* value changed (Frappe's get_diff, datetimes to the second), and pauses of a second
+	or two move the deadline across a second's boundary for one incident and not for the other."""
 	open_around_the_clock("TEST Karaganda")
 	problem, _incidents = outage
 	engineer = world["users"]["kar_engineer"]
 	link = {"global_problem": problem.name}
 	by_hand = bring_to(make_incident(world, "karmet_client2", **link), state, engineer)
 	by_fanout = bring_to(make_incident(world, "karmet_client2", **link), state, engineer)
+	if state == "Awaiting Client":
+		paused_since = now_datetime() - timedelta(minutes=10)
+		for name in (by_hand.name, by_fanout.name):
+			frappe.db.set_value("Incident", name, "sla_paused_since", paused_since, update_modified=False)
 	deliver_all(commit=False)
 	before = {name: trail(name) for name in (by_hand.name, by_fanout.name)}
 	load_before = frappe.db.get_value("Support Engineer", engineer, "open_load")

@@ -121,6 +121,8 @@ override_doctype_class = {
 	"Notification Log": "xnet_helpdesk.overrides.notification_log.XnetNotificationLog",
 	# the incidents', ratings' and alerts' notifications speak their recipients' language, also in a job
 	"Notification": "xnet_helpdesk.overrides.notification.XnetNotification",
+	# subjects keep their spaces when the message is folded for sending (outgoing/header_folding.py)
+	"Email Queue": "xnet_helpdesk.overrides.email_queue.XnetEmailQueue",
 }
 
 # E-mails: Notifications call these to render the Email Template in the recipient's language

@@ -221,6 +221,58 @@ def trail(name):
 	}
 
 
+def test_what_the_resolution_leaves_open_is_reported_once_and_resolved_once_it_has_an_engineer(world, outage):
+	"""An incident no engineer holds cannot be resolved (nobody to rate): it stays open, and the problem says
+	which and why, in its timeline and in the bell of the resolver and of the incident's center manager;
+	the hourly resume says nothing new, and resolves it once an engineer has it."""
+	problem, incidents = outage
+	stuck = incidents["no_engineer"].name
+	errors_before = frappe.db.count("Error Log")
+	frappe.set_user(world["users"]["manager"])  # the helpdesk manager resolves it
+	try:
+		problem.status = "Resolved"
+		problem.resolution = "<p>Магистральный канал восстановлен</p>"
+		problem.save()
+	finally:
+		frappe.set_user("Administrator")
+
+	def reports():
+		comments = frappe.get_all(
+			"Comment",
+			filters={
+				"reference_doctype": "Global Problem",
+				"reference_name": problem.name,
+				"comment_type": "Info",
+			},
+			pluck="content",
+		)
+		bells = frappe.get_all(
+			"Notification Log",
+			filters={"document_type": "Global Problem", "document_name": problem.name},
+			pluck="for_user",
+		)
+		return comments, sorted(bells)
+
+	result = fanout.resolve_linked_incidents(problem.name, commit=False)
+	assert result["failed"] == [stuck]
+	comments, bells = reports()
+	assert len(comments) == 1 and stuck in comments[0]
+	assert not any(other.name in comments[0] for key, other in incidents.items() if key != "no_engineer")
+	assert bells == sorted([world["users"]["manager"], world["users"]["alm_center_manager"]])
+	assert frappe.db.count("Error Log") == errors_before  # a rule it breaks, not an error
+
+	# the hourly resume meets it again: nothing new is said
+	assert fanout.resolve_linked_incidents(problem.name, commit=False)["failed"] == [stuck]
+	assert reports() == (comments, bells)
+
+	doc = frappe.get_doc("Incident", stuck)
+	doc.engineer = world["users"]["alm_engineer"]
+	doc.save()
+	assert fanout.resolve_linked_incidents(problem.name, commit=False)["resolved"] == [stuck]
+	assert frappe.db.get_value("Incident", stuck, "status") == "Resolved"
+	assert reports() == (comments, bells)
+
+
 @pytest.mark.parametrize("state", ["Assigned", "In Progress", "Awaiting Client"])
 def test_set_based_resolution_ends_where_a_resolution_by_hand_ends(world, outage, state):
 	"""The same incident twice, one resolved by the full saves of a resolution by hand, one by the fan-out:
@@ -251,7 +303,7 @@ def test_set_based_resolution_ends_where_a_resolution_by_hand_ends(world, outage
 
 	fanout._resolve_one(by_hand.name, problem, None)
 	result = resolution.resolve_chunk([by_fanout.name], problem, None)
-	assert result == {"resolved": [by_fanout.name], "failed": []}
+	assert result == {"resolved": [by_fanout.name], "failed": [], "reasons": {}}
 	assert frappe.db.get_value("Support Engineer", engineer, "open_load") == load_before - 2
 	deliver_all(commit=False)
 

@@ -22,11 +22,12 @@ def resolve_linked_incidents(problem: str, commit: bool = True, chunk: int | Non
 	"""Resolve every open incident linked to a resolved problem, with its resolution text, e-mailing each
 	client once. Set-based, a chunk of incidents at a time (outages/resolution.py); each chunk's incidents,
 	history and e-mails are committed together: after a crash, running it again finishes the rest and no one
-	is e-mailed twice. An incident that breaks a rule (no engineer to resolve it) is left open and reported."""
+	is e-mailed twice. An incident that breaks a rule (no engineer to resolve it) is left open and reported
+	on the problem (report_left_open); the hourly resume resolves it once the rule holds."""
 	from xnet_helpdesk.outages import resolution
 
 	doc = frappe.get_doc("Global Problem", problem)
-	result = {"resolved": [], "failed": []}
+	result = {"resolved": [], "failed": [], "reasons": {}}
 	if doc.status != "Resolved":
 		return result
 	fallback_engineer = frappe.db.get_value(
@@ -37,6 +38,9 @@ def resolve_linked_incidents(problem: str, commit: bool = True, chunk: int | Non
 	while True:
 		names = next_chunk(problem, after, size)
 		if not names:
+			report_left_open(doc, result["reasons"])
+			if commit:
+				frappe.db.commit()
 			return result
 		after = names[-1]
 		frappe.db.savepoint("xnet_problem_resolution")
@@ -47,8 +51,76 @@ def resolve_linked_incidents(problem: str, commit: bool = True, chunk: int | Non
 			raise
 		result["resolved"].extend(done["resolved"])
 		result["failed"].extend(done["failed"])
+		result["reasons"].update(done["reasons"])
 		if commit:
 			frappe.db.commit()
+
+
+LEFT_OPEN_KEY = "xnet_problem_left_open"
+
+
+def report_left_open(problem, reasons: dict[str, str]) -> None:
+	"""The linked incidents a resolution left open, and why, on the problem's timeline and in the bell of
+	whoever resolved it and of the managers of those incidents' centers: they assign an engineer, and the
+	hourly resume resolves the incident and tells its client. Said again only when the list changes (the
+	hourly resume meets the same ones until then)."""
+	from frappe.desk.doctype.notification_log.notification_log import make_notification_logs
+
+	from xnet_helpdesk.language import site_language, speaking, user_language
+
+	# what was said about this resolution of the problem (a problem reopened and resolved again is news)
+	said = f"{problem.resolved_on}|{','.join(sorted(reasons))}"
+	if (frappe.cache.hget(LEFT_OPEN_KEY, problem.name) or f"{problem.resolved_on}|") == said:
+		return
+	if not reasons:  # the ones reported before are resolved now: nothing to say
+		frappe.cache.hset(LEFT_OPEN_KEY, problem.name, said)
+		return
+
+	incidents = frappe.get_all(
+		"Incident", filters={"name": ("in", list(reasons))}, fields=["name", "engineer", "service_center"]
+	)
+	without_engineer = {row.name for row in incidents if not row.engineer}
+
+	def text() -> tuple[str, str]:
+		subject = _("Global problem {0} is resolved; linked incidents still open: {1}").format(
+			problem.name, len(reasons)
+		)
+		# the usual reason in the reader's language; another rule's message as the job met it
+		rows = "".join(
+			"<li>{}: {}</li>".format(
+				frappe.utils.escape_html(name),
+				_("no engineer to resolve it") if name in without_engineer else frappe.utils.escape_html(why),
+			)
+			for name, why in sorted(reasons.items())
+		)
+		body = "<p>{}</p><ul>{}</ul><p>{}</p>".format(
+			subject,
+			rows,
+			_(
+				"Assign an engineer to each of them (or resolve it by hand): within the hour the problem's "
+				"resolution resolves it and tells its client."
+			),
+		)
+		return subject, body
+
+	with speaking(site_language()):
+		problem.add_comment("Info", text()[1])
+	centers = {row.service_center for row in incidents if row.service_center}
+	managers = [frappe.get_cached_value("Service Center", c, "manager") for c in centers]
+	for user in sorted({u for u in [problem.modified_by, *managers] if u and u != "Guest"}):
+		with speaking(user_language(user)):
+			subject, body = text()
+			make_notification_logs(
+				{
+					"type": "Alert",
+					"document_type": "Global Problem",
+					"document_name": problem.name,
+					"subject": subject,
+					"email_content": body,
+				},
+				[user],
+			)
+	frappe.cache.hset(LEFT_OPEN_KEY, problem.name, said)
 
 
 def next_chunk(problem: str, after: str, size: int) -> list[str]:

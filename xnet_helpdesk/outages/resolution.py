@@ -70,8 +70,9 @@ class Writes:
 
 
 def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> dict:
-	"""Resolve these incidents (open, linked to the resolved problem). Returns resolved and failed names;
-	a failed incident (a rule it breaks, e.g. no engineer to resolve it) is left untouched."""
+	"""Resolve these incidents (open, linked to the resolved problem). Returns resolved and failed names,
+	and why each failed; a failed incident (a rule it breaks, e.g. no engineer to resolve it) is left
+	untouched."""
 	from xnet_helpdesk.assignment.decision import acting_as_system
 	from xnet_helpdesk.outages.reads import conditions_compiled_once, same_reads
 
@@ -81,7 +82,7 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 	paths: dict[str, list] = {}
 	# the e-mails rendered for the last chunk's incidents (mail_templates keeps them for the request or job)
 	frappe.local.xnet_rendered_mail = {}
-	result = {"resolved": [], "failed": []}
+	result = {"resolved": [], "failed": [], "reasons": {}}
 	writes = Writes()
 	writes.clock = now_datetime()
 	rows = frappe.get_all("Incident", filters={"name": ("in", names)}, fields=["*"], order_by="registered_on")
@@ -100,10 +101,16 @@ def resolve_chunk(names: list[str], problem, fallback_engineer: str | None) -> d
 			own.clock = writes.clock
 			try:
 				walk(row, problem, fallback_engineer, own, paths)
+			except frappe.ValidationError as e:
+				# a rule the incident breaks (no engineer to resolve it): the problem's report says so
+				frappe.clear_messages()
+				result["failed"].append(row.name)
+				result["reasons"][row.name] = str(e) or _("It breaks a rule of a resolution")
 			except Exception:
 				frappe.clear_messages()
 				frappe.log_error(f"Global problem {problem.name}: could not resolve {row.name}")
 				result["failed"].append(row.name)
+				result["reasons"][row.name] = _("An error, see the Error Log")
 			else:
 				writes.merge(own)
 				result["resolved"].append(row.name)

@@ -98,3 +98,25 @@ def test_the_board_is_cached_and_a_change_shows_at_the_next_request(world, guest
 	problem.save()
 	frappe.db.commit()
 	assert "TEST Авария на подстанции" not in guest.get("/support/status").text
+
+
+def test_the_lookup_page_names_the_outages_before_the_client_calls(world, guest, problems):
+	"""A client who opens /support to check an incident sees the known outages first, with a link to the
+	board (every portal page links it); the lookup page is cached too and follows the board's changes."""
+	make, _incidents = problems
+	problem = make("TEST Нет интернета в бизнес-центре")
+	make("TEST Тихий внутренний сбой", public=0)
+	guest.get("/support", _lang="ru")
+	page = guest.get("/support", _lang="ru")
+	assert page.headers.get("X-From-Cache") == "True"
+	assert "Сейчас известны сбои" in page.text and "TEST Нет интернета в бизнес-центре" in page.text
+	assert "TEST Karaganda" in page.text and 'href="/support/status"' in page.text
+	assert "TEST Тихий внутренний сбой" not in page.text and problem.name not in page.text
+
+	problem.reload()
+	problem.update({"status": "Resolved", "resolution": "<p>Работает</p>"})
+	problem.save()
+	frappe.db.commit()
+	after = guest.get("/support", _lang="ru").text
+	assert "TEST Нет интернета в бизнес-центре" not in after
+	assert 'href="/support/status"' in after  # the board stays one click away, empty or not

@@ -8,6 +8,8 @@ from frappe import _
 from frappe.utils import strip_html
 
 PAGE = "support/status"
+# the lookup page names the board's outages too
+PAGES = (PAGE, "support")
 
 
 def board() -> list[dict]:
@@ -69,7 +71,9 @@ def latest_updates(problems: list[str]) -> dict[str, dict]:
 
 
 def clear_board_cache(*args, **kwargs) -> None:
-	"""The board is cached per language: a change of a problem or an update is shown at the next request."""
+	"""The board and the lookup page are cached per language: a change of a problem or an update is shown
+	at the next request."""
 	from frappe.website.utils import delete_page_cache
 
-	delete_page_cache(PAGE)
+	for page in PAGES:
+		delete_page_cache(page)

@@ -4,7 +4,7 @@ Python's e-mail package (3.11 here; fixed upstream only in 2026, CPython gh-1441
 between two encoded words when it folds an unstructured header: the engineer's "Вам назначен инцидент
 INC-2026-00040: Установить Adobe Photoshop на рабочий компьютер" reaches every mail program as
 "…Adobe Photoshopна рабочий…", and "…до филиала, нужен доступ…" as "…до филиала,нужен доступ…". Every e-mail
-Frappe builds goes through that folding (policy.SMTP); Russian and Kazakh subjects with a Latin word or an
+Frappe sends goes through that folding (policy.SMTP); Russian and Kazakh subjects with a Latin word or an
 incident number in them are the ones it hits.
 
 Once installed, a folded unstructured header (Subject, the X- headers) is read back as a mail program reads
